@@ -1,0 +1,1 @@
+"""The outer ring: chat platforms, the console, the CLI and the composition root."""

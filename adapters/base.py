@@ -1,0 +1,29 @@
+"""The adapter protocol: every chat platform connects, listens, sends and disconnects alike."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from bot.messages import ChatRef, IncomingMessage
+from bot.outbound import SendReceipt
+from bot.reply import Reply
+
+MessageHandler = Callable[[IncomingMessage], Awaitable[list[Reply]]]
+
+
+class Adapter(Protocol):
+    platform: str
+
+    async def start(self, on_message: MessageHandler) -> None:
+        """Connect and begin delivering incoming messages to `on_message`; returns once
+        started (listening continues in the background)."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop listening and release connections; safe to call twice."""
+        ...
+
+    async def send(self, chat: ChatRef, reply: Reply) -> SendReceipt:
+        """Post a reply unprompted (reminders, broadcasts); raises bot.outbound.SendError."""
+        ...

@@ -1,0 +1,159 @@
+"""Reply: a small content tree that each adapter renders natively.
+
+Leaf text is raw (unescaped) text; every renderer escapes it exactly once for its own markup.
+`plain_text()` is the console's rendering and what logs and tests read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Union
+
+# ---- inline content ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bold:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Italic:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class LinkText:
+    text: str
+    url: str
+
+
+Inline = Union[Text, Bold, Italic, Code, LinkText]
+
+# ---- blocks -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A title line: Slack's header block, bold in Telegram, a plain line in the console."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    inlines: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BulletList:
+    items: tuple[tuple[Inline, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Small print and badges ("🎥 filmed", "🗣 Hebrew", "in 3 days")."""
+
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Actions:
+    """Link buttons (meetup.com, slides, video); a line of links where buttons do not exist."""
+
+    links: tuple[LinkText, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Divider:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file to send with the reply (an .ics), where the platform can take one."""
+
+    filename: str
+    content: bytes
+    mime_type: str
+    caption: str = ""
+
+
+Block = Union[Heading, Paragraph, BulletList, Context, Actions, Divider, Attachment]
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    blocks: tuple[Block, ...]
+    # Long cards read better without a giant link preview under them.
+    disable_link_preview: bool = False
+
+    def plain_text(self) -> str:
+        return render_plain(self)
+
+
+# ---- construction helpers ----------------------------------------------------------------
+
+
+def inlines(*parts: Inline | str) -> tuple[Inline, ...]:
+    """Build an inline run, turning bare strings into `Text`."""
+    return tuple(Text(p) if isinstance(p, str) else p for p in parts)
+
+
+def paragraph(*parts: Inline | str) -> Paragraph:
+    return Paragraph(inlines(*parts))
+
+
+def text_reply(*lines: str) -> Reply:
+    """A reply of plain paragraphs, one per line given."""
+    return Reply(tuple(paragraph(line) for line in lines))
+
+
+def bullet_list(items: Iterable[Iterable[Inline | str]]) -> BulletList:
+    return BulletList(tuple(inlines(*item) for item in items))
+
+
+# ---- plain text rendering ------------------------------------------------------------------
+
+
+def inline_plain(run: Iterable[Inline]) -> str:
+    out: list[str] = []
+    for part in run:
+        if isinstance(part, LinkText):
+            out.append(part.text if part.text == part.url else f"{part.text} <{part.url}>")
+        else:
+            out.append(part.text)
+    return "".join(out)
+
+
+def block_plain(block: Block) -> str:
+    if isinstance(block, Heading):
+        return block.text
+    if isinstance(block, Paragraph):
+        return inline_plain(block.inlines)
+    if isinstance(block, BulletList):
+        return "\n".join(f"  • {inline_plain(item)}" for item in block.items)
+    if isinstance(block, Context):
+        return " · ".join(block.items)
+    if isinstance(block, Actions):
+        return "\n".join(f"{link.text}: {link.url}" for link in block.links)
+    if isinstance(block, Divider):
+        return "—" * 24
+    if isinstance(block, Attachment):
+        return f"[file: {block.filename}]"
+    raise TypeError(f"unknown block {block!r}")
+
+
+def render_plain(reply: Reply) -> str:
+    return "\n".join(block_plain(b) for b in reply.blocks)

@@ -1,0 +1,102 @@
+"""CalendarSource: the calendar currently served, and hot reloading of its file.
+
+A good edit of events.yaml replaces the calendar atomically; a bad edit is logged with every
+error and the last good calendar keeps serving. Polling (not inotify) keeps this portable and
+works on the network and container filesystems that hosts use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.calendar import Calendar
+from bot.loader import CalendarError, load_calendar_data
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[Calendar, Calendar], None]
+
+
+class CalendarSource:
+    def __init__(self, calendar: Calendar, path: Path | None = None) -> None:
+        self._current = calendar
+        self.path = path
+        self.last_errors: tuple[str, ...] = ()
+        self._listeners: list[Listener] = []
+        self._fingerprint = _fingerprint(path) if path else None
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> CalendarSource:
+        """Load the file or raise CalendarError: at start-up there is no good calendar to keep."""
+        path = Path(path)
+        return cls(Calendar(load_calendar_data(path)), path)
+
+    @property
+    def current(self) -> Calendar:
+        return self._current
+
+    def on_change(self, listener: Listener) -> None:
+        """Call `listener(old, new)` after every successful reload (the scheduler rebuilds)."""
+        self._listeners.append(listener)
+
+    def replace(self, calendar: Calendar) -> None:
+        old, self._current = self._current, calendar
+        self.last_errors = ()
+        for listener in self._listeners:
+            try:
+                listener(old, calendar)
+            except Exception:
+                log.exception("calendar change listener failed")
+
+    def reload(self) -> bool:
+        """Re-read the file. True if a new calendar is now served; False (and logged) if the
+        file is broken, in which case the previous calendar stays."""
+        if self.path is None:
+            return False
+        try:
+            calendar = Calendar(load_calendar_data(self.path))
+        except CalendarError as exc:
+            self.last_errors = tuple(str(e) for e in exc.errors)
+            log.error(
+                "%s has %d error(s); still serving the last good calendar:\n%s",
+                self.path, len(exc.errors), "\n".join(self.last_errors),
+            )
+            return False
+        self.replace(calendar)
+        log.info("reloaded %s: %d meetups", self.path, len(calendar))
+        return True
+
+    def poll(self) -> bool:
+        """Reload if the file changed since the last look. Returns whether it changed."""
+        if self.path is None:
+            return False
+        fingerprint = _fingerprint(self.path)
+        if fingerprint == self._fingerprint:
+            return False
+        self._fingerprint = fingerprint
+        if fingerprint is not None:
+            self.reload()
+        else:
+            log.error("%s is missing; still serving the last good calendar", self.path)
+        return True
+
+    async def watch(self, interval: float = 0.5) -> None:
+        """Poll the file until cancelled. An edit is live within about `interval` seconds."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await asyncio.to_thread(self.poll)
+            except Exception:  # a watcher that dies silently is worse than a noisy one
+                log.exception("watching %s failed; will retry", self.path)
+
+
+def _fingerprint(path: Path) -> tuple[int, int, int] | None:
+    """Nanosecond mtime, size and inode: editors that save by renaming change the inode."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size, stat.st_ino
