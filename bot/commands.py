@@ -49,6 +49,9 @@ class Command:
     aliases: tuple[str, ...] = ()
     hidden: bool = False  # works, but not listed (e.g. /start)
     organisers_only: bool = False  # listed only to organisers; the handler still checks
+    # The handler reads `sender.is_chat_admin`: adapters look it up for these commands only,
+    # since it can cost a platform API call.
+    needs_admin: bool = False
 
     @property
     def signature(self) -> str:
