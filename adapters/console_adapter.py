@@ -7,6 +7,7 @@ prints each reply and ends at end of input, so `printf '/next\n' | meetup-bot ru
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -47,10 +48,8 @@ class ConsoleAdapter:
     async def stop(self) -> None:
         if self._task is not None and not self._task.done():
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
         self._task = None
 
     async def send(self, chat: ChatRef, reply: Reply) -> SendReceipt:

@@ -7,8 +7,11 @@ the health check all mount their routes on this one application before it starts
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +24,7 @@ class HttpServer:
         self._runner: web.AppRunner | None = None
         self.app.router.add_get("/healthz", self._healthz)
 
-    def add_route(self, method: str, path: str, handler: web.RequestHandler) -> None:  # type: ignore[name-defined]
+    def add_route(self, method: str, path: str, handler: Handler) -> None:
         self.app.router.add_route(method, path, handler)
 
     async def start(self) -> None:
@@ -30,9 +33,9 @@ class HttpServer:
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         # With port 0 the OS picks one: read back the real port for tests and logs.
-        sockets = site._server.sockets if site._server is not None else ()  # type: ignore[union-attr]
-        if sockets:
-            self.port = sockets[0].getsockname()[1]
+        addresses = self._runner.addresses
+        if addresses:
+            self.port = int(addresses[0][1])
         log.info("HTTP server listening on %s:%d", self.host, self.port)
 
     async def stop(self) -> None:

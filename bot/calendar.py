@@ -15,7 +15,6 @@ from itertools import accumulate
 from bot.model import CalendarData, Community, Event, Speaker, Talk
 
 
-
 @dataclass(frozen=True, slots=True)
 class TalkHit:
     event: Event
@@ -35,6 +34,13 @@ class Calendar:
         self._live_max_end = list(accumulate((e.end.timestamp() for e in self._live), max))
         self._all_max_end = list(accumulate((e.end.timestamp() for e in self.events), max))
         self._talks = [(e, t, _haystack(e, t)) for e in self.events for t in e.talks]
+        # Whitespace-separated words -> talks holding them. A query without whitespace can
+        # only occur inside one such word, so scanning the (much smaller) vocabulary finds
+        # exactly the talks a scan of every text would.
+        self._words: dict[str, list[int]] = {}
+        for index, (_, _, hay) in enumerate(self._talks):
+            for word in set(hay.split()):
+                self._words.setdefault(word, []).append(index)
         self._aliases = {topic: aliases for topic, aliases in self.community.topic_aliases}
         self._speakers = {s.id: s for s in data.speakers}
         for event in self.events:
@@ -92,9 +98,15 @@ class Calendar:
         terms = self.expand(query)
         if not terms[0]:
             return []
-        hits = [TalkHit(e, t) for e, t, hay in self._talks if any(term in hay for term in terms)]
-        hits.reverse()
-        return hits
+        found: set[int] = set()
+        for term in terms:
+            if any(ch.isspace() for ch in term):
+                found.update(i for i, (_, _, hay) in enumerate(self._talks) if term in hay)
+            else:
+                for word, postings in self._words.items():
+                    if term in word:
+                        found.update(postings)
+        return [TalkHit(self._talks[i][0], self._talks[i][1]) for i in sorted(found, reverse=True)]
 
     def speakers_matching(self, name: str) -> list[Speaker]:
         q = name.strip().lower()
@@ -104,9 +116,7 @@ class Calendar:
         return exact or [s for s in self._speakers.values() if q in s.name.lower() or q in s.id]
 
     def talks_by(self, speaker: Speaker) -> list[TalkHit]:
-        return [
-            TalkHit(e, t) for e, t, _ in reversed(self._talks) if any(s.id == speaker.id for s in t.speakers)
-        ]
+        return [TalkHit(e, t) for e, t, _ in reversed(self._talks) if any(s.id == speaker.id for s in t.speakers)]
 
 
 def _haystack(event: Event, talk: Talk) -> str:

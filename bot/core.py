@@ -14,9 +14,7 @@ log = logging.getLogger(__name__)
 
 
 class Bot:
-    def __init__(
-        self, source: CalendarSource, registry: CommandRegistry, clock: Clock = system_clock
-    ) -> None:
+    def __init__(self, source: CalendarSource, registry: CommandRegistry, clock: Clock = system_clock) -> None:
         self.source = source
         self.registry = registry
         self.clock = clock

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Union
 
 # ---- inline content ---------------------------------------------------------------------
 
@@ -39,7 +38,7 @@ class LinkText:
     url: str
 
 
-Inline = Union[Text, Bold, Italic, Code, LinkText]
+Inline = Text | Bold | Italic | Code | LinkText
 
 # ---- blocks -----------------------------------------------------------------------------
 
@@ -90,7 +89,7 @@ class Attachment:
     caption: str = ""
 
 
-Block = Union[Heading, Paragraph, BulletList, Context, Actions, Divider, Attachment]
+Block = Heading | Paragraph | BulletList | Context | Actions | Divider | Attachment
 
 
 @dataclass(frozen=True, slots=True)

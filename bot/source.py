@@ -62,7 +62,9 @@ class CalendarSource:
             self.last_errors = tuple(str(e) for e in exc.errors)
             log.error(
                 "%s has %d error(s); still serving the last good calendar:\n%s",
-                self.path, len(exc.errors), "\n".join(self.last_errors),
+                self.path,
+                len(exc.errors),
+                "\n".join(self.last_errors),
             )
             return False
         self.replace(calendar)

@@ -1,0 +1,35 @@
+"""Fixtures shared by every test package."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bot.calendar import Calendar
+from bot.loader import parse_calendar
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_EVENTS = ROOT / "events.yaml"
+
+COMMUNITY_YAML = """\
+community:
+  name: Test Kernel Meetup
+  short_name: TKM
+  timezone: Asia/Jerusalem
+  language: Hebrew
+  call_for_speakers:
+    topics: [eBPF, XDP]
+    how_to_submit: Message the organisers.
+"""
+
+
+def calendar_from_yaml(body: str, *, community: str = COMMUNITY_YAML) -> Calendar:
+    """A Calendar from a community block plus the given YAML (dedented)."""
+    return Calendar(parse_calendar(community + textwrap.dedent(body), "test.yaml"))
+
+
+@pytest.fixture
+def shipped_events() -> Path:
+    return SHIPPED_EVENTS

@@ -1,0 +1,197 @@
+"""Every kind of mistake in events.yaml is reported with file, line and field, all at once."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from bot.loader import CalendarError, parse_calendar
+from tests.conftest import COMMUNITY_YAML
+
+GOOD_EVENT = """\
+speakers:
+  ada:
+    name: Ada Lovelace
+venues:
+  hall:
+    name: The Hall
+    address: 1 Main St
+events:
+  - id: first
+    title: First meetup
+    start: 2027-01-12 19:00
+    end: "21:00"
+    venue: hall
+    schedule:
+      - {time: 19:00-19:30, title: Mingling}
+      - {time: 19:30-20:15, title: A talk}
+    talks:
+      - title: A talk
+        speakers: [ada]
+"""
+
+
+def errors_of(text: str) -> list[str]:
+    with pytest.raises(CalendarError) as info:
+        parse_calendar(textwrap.dedent(text), "cal.yaml")
+    return [str(e) for e in info.value.errors]
+
+
+def only_error(text: str) -> str:
+    errors = errors_of(text)
+    assert len(errors) == 1, errors
+    return errors[0]
+
+
+def test_the_good_file_loads() -> None:
+    data = parse_calendar(COMMUNITY_YAML + GOOD_EVENT, "cal.yaml")
+    assert [e.id for e in data.events] == ["first"]
+
+
+def test_yaml_syntax_error_has_its_line() -> None:
+    text = COMMUNITY_YAML + "events:\n  - id: x\n    title: [unclosed\n"
+    error = only_error(text)
+    assert error.startswith("cal.yaml:")
+    assert "(yaml): syntax error" in error
+    line = int(error.split(":")[1])
+    assert line >= 10  # after the community block, where the list is left open
+
+
+def test_unknown_key_suggests_the_right_one() -> None:
+    text = COMMUNITY_YAML + GOOD_EVENT.replace("    end: \"21:00\"\n", "    end: \"21:00\"\n    strat: oops\n")
+    error = only_error(text)
+    line = (COMMUNITY_YAML + GOOD_EVENT).count("\n") - GOOD_EVENT.count("\n") + 13
+    assert error == f"cal.yaml:{line}: events[0].strat: unknown key 'strat' (did you mean 'start'?)"
+
+
+def test_missing_required_field() -> None:
+    error = only_error(COMMUNITY_YAML + GOOD_EVENT.replace("    title: First meetup\n", ""))
+    assert "events[0].title: required field is missing" in error
+
+
+def test_missing_community_name_and_timezone() -> None:
+    errors = errors_of("community:\n  language: Hebrew\n")
+    assert any("community.name: required field is missing" in e for e in errors)
+    assert any("community.timezone: required field is missing" in e for e in errors)
+
+
+def test_bad_date() -> None:
+    error = only_error(COMMUNITY_YAML + GOOD_EVENT.replace("2027-01-12 19:00", "2027-13-12 19:00"))
+    assert "events[0].start: expected a local date and time" in error
+    assert "'2027-13-12 19:00'" in error
+
+
+def test_date_without_time_is_rejected() -> None:
+    error = only_error(COMMUNITY_YAML + GOOD_EVENT.replace("2027-01-12 19:00", "2027-01-12"))
+    assert "events[0].start" in error and "a start needs a time of day too" in error
+
+
+def test_bad_time_in_schedule() -> None:
+    error = only_error(COMMUNITY_YAML + GOOD_EVENT.replace("19:30-20:15", "19:30-25:15"))
+    assert "events[0].schedule[1].time: expected a range such as 19:00-19:45" in error
+
+
+def test_end_before_start() -> None:
+    error = only_error(COMMUNITY_YAML + GOOD_EVENT.replace('end: "21:00"', 'end: "18:00"'))
+    assert "events[0].end: the end (18:00) is not after the start" in error
+
+
+def test_overlapping_slots() -> None:
+    error = only_error(COMMUNITY_YAML + GOOD_EVENT.replace("19:30-20:15", "19:20-20:15"))
+    assert "events[0].schedule[1].time: overlaps the previous slot, which ends at 19:30" in error
+
+
+def test_out_of_order_slots() -> None:
+    text = GOOD_EVENT.replace(
+        "      - {time: 19:00-19:30, title: Mingling}\n      - {time: 19:30-20:15, title: A talk}\n",
+        "      - {time: 19:30-20:15, title: A talk}\n      - {time: 19:00-19:30, title: Mingling}\n",
+    )
+    error = only_error(COMMUNITY_YAML + text)
+    assert "events[0].schedule[1].time: slots are out of order" in error
+
+
+def test_slot_ending_before_it_starts() -> None:
+    error = only_error(COMMUNITY_YAML + GOOD_EVENT.replace("19:30-20:15", "20:15-19:30"))
+    assert "events[0].schedule[1].time: the slot ends (19:30) before it starts (20:15)" in error
+
+
+def test_schedule_running_past_the_end() -> None:
+    error = only_error(COMMUNITY_YAML + GOOD_EVENT.replace('end: "21:00"', 'end: "20:00"'))
+    assert "events[0].end: the schedule runs until 20:15, after the end (20:00)" in error
+
+
+def test_unknown_speaker_reference() -> None:
+    error = only_error(COMMUNITY_YAML + GOOD_EVENT.replace("speakers: [ada]", "speakers: [adda]"))
+    assert "events[0].talks[0].speakers[0]: unknown speaker 'adda' (did you mean 'ada'?)" in error
+
+
+def test_unknown_venue_reference() -> None:
+    error = only_error(COMMUNITY_YAML + GOOD_EVENT.replace("venue: hall", "venue: hal"))
+    assert "events[0].venue: unknown venue 'hal' (did you mean 'hall'?)" in error
+
+
+def test_duplicate_event_ids() -> None:
+    second = "\n".join(GOOD_EVENT.split("\n")[8:]).replace("2027-01-12", "2027-02-12")
+    text = COMMUNITY_YAML + GOOD_EVENT + second
+    error = only_error(text)
+    assert "events[1].id: duplicate id 'first' (first used on line" in error
+
+
+def test_duplicate_yaml_key_is_not_silently_overwritten() -> None:
+    text = COMMUNITY_YAML + GOOD_EVENT.replace("    name: Ada Lovelace\n", "    name: Ada Lovelace\n    name: Ada L.\n")
+    error = only_error(text)
+    assert "speakers.ada.name: duplicate key 'name'" in error
+
+
+def test_unknown_timezone() -> None:
+    error = only_error(COMMUNITY_YAML.replace("Asia/Jerusalem", "Asia/Tel_Aviv_Yafo") + GOOD_EVENT)
+    assert "cal.yaml:4: community.timezone: unknown timezone 'Asia/Tel_Aviv_Yafo'" in error
+
+
+def test_time_skipped_by_dst_does_not_exist() -> None:
+    # Israel moved its clocks from 02:00 to 03:00 on 2027-03-26.
+    text = COMMUNITY_YAML + GOOD_EVENT.replace("2027-01-12 19:00", "2027-03-26 02:30").replace(
+        "    schedule:\n      - {time: 19:00-19:30, title: Mingling}\n      - {time: 19:30-20:15, title: A talk}\n", ""
+    )
+    error = only_error(text.replace('end: "21:00"', 'end: "04:00"'))
+    assert "does not exist in Asia/Jerusalem" in error
+
+
+def test_bad_values_of_each_type() -> None:
+    text = GOOD_EVENT.replace("    venue: hall\n", "    venue: hall\n    filmed: maybe\n    status: postponed\n")
+    errors = errors_of(COMMUNITY_YAML + text)
+    assert any("events[0].filmed: expected true or false, got 'maybe'" in e for e in errors)
+    assert any("events[0].status: expected planned, confirmed or cancelled" in e for e in errors)
+
+
+def test_bad_url_and_needs() -> None:
+    text = GOOD_EVENT.replace("    venue: hall\n", "    venue: hall\n    url: meetup.com/x\n    needs: [pizza]\n")
+    errors = errors_of(COMMUNITY_YAML + text)
+    assert any("events[0].url: expected an http(s) URL" in e for e in errors)
+    assert any("events[0].needs[0]: expected speakers or venue, got 'pizza'" in e for e in errors)
+
+
+def test_bad_announce_target_and_reminder() -> None:
+    community = COMMUNITY_YAML + "  announce: [telegram:-100123, whatsapp:42]\n  reminders:\n    - before: soon\n"
+    errors = errors_of(community + GOOD_EVENT)
+    assert any("community.announce[1]: expected telegram:<id> or slack:<id>, got 'whatsapp:42'" in e for e in errors)
+    assert any("community.reminders[0].before: expected a duration such as 2h or 90m" in e for e in errors)
+
+
+def test_every_error_is_reported_at_once_in_line_order() -> None:
+    text = COMMUNITY_YAML.replace("Asia/Jerusalem", "Mars/Olympus") + GOOD_EVENT.replace(
+        "venue: hall", "venue: nowhere"
+    ).replace("speakers: [ada]", "speakers: [bob]").replace("    title: First meetup\n", "    titel: First meetup\n")
+    errors = errors_of(text)
+    assert len(errors) == 5, errors  # timezone, unknown key, missing title, venue, speaker
+    lines = [int(e.split(":")[1]) for e in errors]
+    assert lines == sorted(lines)
+
+
+def test_top_level_must_be_a_mapping() -> None:
+    assert "expected a mapping of fields" in only_error("- just\n- a list\n")
+
+
+def test_empty_file() -> None:
+    assert "expected a mapping of fields, got nothing" in only_error("")

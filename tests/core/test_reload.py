@@ -1,0 +1,79 @@
+"""A running bot picks up a good edit of events.yaml within 2 s and survives a bad one."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.source import CalendarSource
+from tests.conftest import SHIPPED_EVENTS
+
+RENAMED = "Fast Packets - XDP, eBPF and Kernel Bypass"
+
+
+async def wait_for(predicate: object, timeout: float = 2.0) -> float:
+    """Poll until predicate() is true; return the seconds it took (fails after timeout)."""
+    start = time.monotonic()
+    while not predicate():  # type: ignore[operator]
+        if time.monotonic() - start > timeout:
+            pytest.fail(f"not true within {timeout} s")
+        await asyncio.sleep(0.02)
+    return time.monotonic() - start
+
+
+@pytest.fixture
+def events_file(tmp_path: Path) -> Path:
+    path = tmp_path / "events.yaml"
+    shutil.copy(SHIPPED_EVENTS, path)
+    return path
+
+
+async def test_good_edit_is_live_within_two_seconds(events_file: Path) -> None:
+    source = CalendarSource.from_file(events_file)
+    changes: list[str] = []
+    source.on_change(lambda old, new: changes.append(new.events[-1].title))
+    watcher = asyncio.create_task(source.watch(interval=0.2))
+    try:
+        events_file.write_text(events_file.read_text().replace(RENAMED, "Renamed meetup"))
+        took = await wait_for(lambda: source.current.get("2027-01-19-fast-packets").title == "Renamed meetup")
+        assert took < 2.0
+        assert changes == ["Renamed meetup"]
+    finally:
+        watcher.cancel()
+
+
+async def test_bad_edit_keeps_the_last_good_calendar_and_logs_every_error(
+    events_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = CalendarSource.from_file(events_file)
+    good = source.current
+    watcher = asyncio.create_task(source.watch(interval=0.1))
+    try:
+        with caplog.at_level(logging.ERROR, logger="bot.source"):
+            text = events_file.read_text().replace("  - id: 2027-01-19-fast-packets\n", "  - id: 2027-01-19-fast-packets\n    strat: x\n")
+            events_file.write_text(text.replace("timezone: Asia/Jerusalem", "timezone: Nowhere/Land"))
+            await wait_for(lambda: source.last_errors != ())
+        assert source.current is good
+        assert any("still serving the last good calendar" in r.getMessage() for r in caplog.records)
+        assert len(source.last_errors) == 2
+        assert any("community.timezone: unknown timezone 'Nowhere/Land'" in e for e in source.last_errors)
+        assert any(".strat: unknown key 'strat'" in e for e in source.last_errors)
+        # Fixing the file brings the new calendar in.
+        events_file.write_text(events_file.read_text().replace("    strat: x\n", "").replace("Nowhere/Land", "Asia/Jerusalem"))
+        await wait_for(lambda: source.current is not good)
+        assert source.last_errors == ()
+    finally:
+        watcher.cancel()
+
+
+async def test_a_deleted_file_keeps_serving(events_file: Path) -> None:
+    source = CalendarSource.from_file(events_file)
+    good = source.current
+    events_file.unlink()
+    assert source.poll() is True
+    assert source.current is good
