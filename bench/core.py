@@ -20,17 +20,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import yaml  # noqa: E402
+import yaml
 
 FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-from bot.calendar import Calendar  # noqa: E402
-from bot.commands import CommandRegistry  # noqa: E402
-from bot.core import Bot  # noqa: E402
-from bot.handlers import register_calendar_commands  # noqa: E402
-from bot.loader import load_calendar_data  # noqa: E402
-from bot.messages import ChatRef, IncomingMessage, UserRef  # noqa: E402
-from bot.source import CalendarSource  # noqa: E402
+from bot.calendar import Calendar
+from bot.commands import CommandRegistry
+from bot.core import Bot
+from bot.handlers import register_calendar_commands
+from bot.loader import load_calendar_data
+from bot.messages import ChatRef, IncomingMessage, UserRef
+from bot.source import CalendarSource
 
 TOPICS = ("scheduling", "ebpf", "storage", "drivers", "memory", "networking", "security", "tracing")
 

@@ -205,14 +205,7 @@ class _Reader:
                     "community.timezone",
                     f"unknown timezone {tz_name!r} (use an IANA name such as Asia/Jerusalem)",
                 )
-        for key in ("organisers", "announce"):
-            for i, ref in enumerate(self.texts(m, key, "community")):
-                if not PLATFORM_ID.fullmatch(ref):
-                    self.error(
-                        _item_line(m, key, i),
-                        f"community.{key}[{i}]",
-                        f"expected telegram:<id> or slack:<id>, got {ref!r}",
-                    )
+        organisers, announce = self.platform_ids(m, "organisers"), self.platform_ids(m, "announce")
         return Community(
             name=self.text(m, "name", "community") or "",
             timezone=self.tz,
@@ -220,14 +213,24 @@ class _Reader:
             description=self.text(m, "description", "community"),
             language=self.text(m, "language", "community"),
             links=self.links(m, "links", "community"),
-            organisers=self.texts(m, "organisers", "community"),
-            announce=self.texts(m, "announce", "community"),
+            organisers=organisers,
+            announce=announce,
             call_for_speakers=self.call_for_speakers(m),
             call_for_venues=self.call_for_venues(m),
             calls=self.calls(m),
             reminders=self.reminders(m, "community") or DEFAULT_REMINDERS,
             topic_aliases=self.topic_aliases(m),
         )
+
+    def platform_ids(self, m: YMap, key: str) -> tuple[str, ...]:
+        """`telegram:<id>` / `slack:<id>` strings (organisers, announcement chats)."""
+        ids = self.texts(m, key, "community")
+        for i, ref in enumerate(ids):
+            if not PLATFORM_ID.fullmatch(ref):
+                self.error(
+                    _item_line(m, key, i), f"community.{key}[{i}]", f"expected telegram:<id> or slack:<id>, got {ref!r}"
+                )
+        return ids
 
     def call_for_speakers(self, c: YMap) -> CallForSpeakers:
         if c.get("call_for_speakers") is None:

@@ -51,13 +51,12 @@ class CalendarSource:
             except Exception:
                 log.exception("calendar change listener failed")
 
-    def reload(self) -> bool:
-        """Re-read the file. True if a new calendar is now served; False (and logged) if the
-        file is broken, in which case the previous calendar stays."""
+    def load(self) -> Calendar | None:
+        """Read and validate the file; None (and every error logged) when it is broken."""
         if self.path is None:
-            return False
+            return None
         try:
-            calendar = Calendar(load_calendar_data(self.path))
+            return Calendar(load_calendar_data(self.path))
         except CalendarError as exc:
             self.last_errors = tuple(str(e) for e in exc.errors)
             log.error(
@@ -66,31 +65,50 @@ class CalendarSource:
                 len(exc.errors),
                 "\n".join(self.last_errors),
             )
+            return None
+
+    def reload(self) -> bool:
+        """Re-read the file. True if a new calendar is now served; False (and logged) if the
+        file is broken, in which case the previous calendar stays."""
+        calendar = self.load()
+        if calendar is None:
             return False
         self.replace(calendar)
         log.info("reloaded %s: %d meetups", self.path, len(calendar))
         return True
 
-    def poll(self) -> bool:
-        """Reload if the file changed since the last look. Returns whether it changed."""
+    def changed(self) -> bool:
+        """Whether the file changed since the last look (a stat call; cheap)."""
         if self.path is None:
             return False
         fingerprint = _fingerprint(self.path)
         if fingerprint == self._fingerprint:
             return False
         self._fingerprint = fingerprint
-        if fingerprint is not None:
-            self.reload()
-        else:
+        if fingerprint is None:
             log.error("%s is missing; still serving the last good calendar", self.path)
+            return False
         return True
 
+    def poll(self) -> bool:
+        """Reload now if the file changed. Returns whether a new calendar is served."""
+        return self.changed() and self.reload()
+
     async def watch(self, interval: float = 0.5) -> None:
-        """Poll the file until cancelled. An edit is live within about `interval` seconds."""
+        """Poll the file until cancelled; an edit is live within about `interval` seconds.
+
+        Parsing runs in a worker thread so a large file never stalls the chats; the swap and
+        the change listeners (the scheduler's rebuild) run here, on the event loop.
+        """
         while True:
             await asyncio.sleep(interval)
             try:
-                await asyncio.to_thread(self.poll)
+                if not self.changed():
+                    continue
+                calendar = await asyncio.to_thread(self.load)
+                if calendar is not None:
+                    self.replace(calendar)
+                    log.info("reloaded %s: %d meetups", self.path, len(calendar))
             except Exception:  # a watcher that dies silently is worse than a noisy one
                 log.exception("watching %s failed; will retry", self.path)
 

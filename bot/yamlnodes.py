@@ -86,7 +86,7 @@ def _plain(value: str) -> Any:
     return value
 
 
-def _scalar(event: yaml.ScalarEvent) -> Any:
+def _scalar(event: Any) -> Any:
     tag, value = event.tag, event.value
     if tag is None or tag == "!":
         return _plain(value) if event.implicit[0] else value
@@ -121,13 +121,14 @@ def parse_yaml(text: str) -> tuple[Any, list[YamlProblem]]:
     return _build(yaml.parse(text, Loader=_Loader))
 
 
-def _build(events: Iterator[yaml.Event]) -> tuple[Any, list[YamlProblem]]:
+def _build(events: Iterator[Any]) -> tuple[Any, list[YamlProblem]]:
+    # Events are Any: the C and pure-Python parsers have different Mark classes in the stubs.
     problems: list[YamlProblem] = []
     anchors: dict[str, Any] = {}
     stack: list[_Frame] = []
     root: Any = None
     documents = 0
-    first_document: yaml.Mark | None = None
+    first_document: Any = None  # a yaml.Mark (the C parser has its own Mark class)
 
     def place(value: Any, line: int) -> str | None:
         """Put a value where the parser is; return its path if it is a container's."""
@@ -163,20 +164,20 @@ def _build(events: Iterator[yaml.Event]) -> tuple[Any, list[YamlProblem]]:
     for event in events:
         kind = type(event)
         if kind is yaml.ScalarEvent:
-            value = _scalar(event)  # type: ignore[arg-type]
-            if event.anchor:  # type: ignore[attr-defined]
-                anchors[event.anchor] = value  # type: ignore[attr-defined]
+            value = _scalar(event)
+            if event.anchor:
+                anchors[event.anchor] = value
             place(value, event.start_mark.line + 1)
         elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
             line = event.start_mark.line + 1
             container: YMap | YList = YMap(line) if kind is yaml.MappingStartEvent else YList(line)
-            if event.anchor:  # type: ignore[attr-defined]
-                anchors[event.anchor] = container  # type: ignore[attr-defined]
+            if event.anchor:
+                anchors[event.anchor] = container
             stack.append(_Frame(container, place(container, line) or ""))
         elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
             stack.pop()
         elif kind is yaml.AliasEvent:
-            anchor = event.anchor  # type: ignore[attr-defined]
+            anchor = event.anchor
             if anchor not in anchors:
                 raise yaml.composer.ComposerError(None, None, f"found undefined alias {anchor!r}", event.start_mark)
             place(anchors[anchor], event.start_mark.line + 1)

@@ -42,5 +42,7 @@ def test_core_module_imports_no_platform(path: Path) -> None:
 
 def test_the_check_catches_a_forbidden_import(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
-    sample.write_text("import os\nfrom telegram.ext import Application\nimport importlib\nimportlib.import_module('slack_sdk')\n")
+    sample.write_text(
+        "import os\nfrom telegram.ext import Application\nimport importlib\nimportlib.import_module('slack_sdk')\n"
+    )
     assert [m for m in imported_modules(sample) if m.split(".")[0] in FORBIDDEN] == ["telegram.ext", "slack_sdk"]

@@ -59,7 +59,7 @@ def test_yaml_syntax_error_has_its_line() -> None:
 
 
 def test_unknown_key_suggests_the_right_one() -> None:
-    text = COMMUNITY_YAML + GOOD_EVENT.replace("    end: \"21:00\"\n", "    end: \"21:00\"\n    strat: oops\n")
+    text = COMMUNITY_YAML + GOOD_EVENT.replace('    end: "21:00"\n', '    end: "21:00"\n    strat: oops\n')
     error = only_error(text)
     line = (COMMUNITY_YAML + GOOD_EVENT).count("\n") - GOOD_EVENT.count("\n") + 13
     assert error == f"cal.yaml:{line}: events[0].strat: unknown key 'strat' (did you mean 'start'?)"
