@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/meetup-bot run
+	@$(BIN)/meetup-bot run
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -15,6 +15,10 @@ from typing import TextIO
 
 from adapters.base import Adapter
 from adapters.console_adapter import ConsoleAdapter
+from adapters.feeds import mount_feeds
+from adapters.http_server import HttpServer
+from bot.announce_service import AnnouncementService
+from bot.archive_commands import register_archive_commands
 from bot.clock import Clock, system_clock
 from bot.commands import CommandRegistry
 from bot.config import Settings
@@ -38,33 +42,75 @@ class App:
 
     def __post_init__(self) -> None:
         register_calendar_commands(self.registry)
+        # /ics, /calendar and the archive's /talks (replaces the plain one).
+        register_archive_commands(self.registry, public_url=self.settings.public_url)
+        # Store, delivery, scheduler and /subscribe, /cfp [text], /announce (replaces /cfp).
+        self.announcements = AnnouncementService(self.settings, self.source, self.registry, self.clock)
         self.bot = Bot(self.source, self.registry, self.clock)
+        # One HTTP server on $PORT for webhooks, Slack HTTP mode and feeds; adapters mount their
+        # routes while being built, and it starts once they are all mounted.
+        self.http = HttpServer(port=self.settings.port) if self.settings.port else None
+        if self.http is not None:  # /calendar.ics, /events/<id>.ics, /feed.xml
+            mount_feeds(self.http, self.source, self.settings.public_url, self.clock)
 
     def build_adapters(self) -> list[Adapter]:
         adapters: list[Adapter] = []
         if self.settings.console_only:
             adapters.append(ConsoleAdapter(self.stdin, self.stdout, on_eof=self.stopping.set))
+        if self.settings.slack_bot_token:
+            adapters.append(self.slack_adapter(self.settings.slack_bot_token))
+        if self.settings.telegram_token:
+            adapters.append(self.telegram_adapter(self.settings.telegram_token))
         return adapters
+
+    def telegram_adapter(self, token: str) -> Adapter:
+        from adapters.telegram_adapter import TelegramAdapter  # PTB is imported only when Telegram is on
+
+        s = self.settings
+        return TelegramAdapter(
+            token, self.registry, api_url=s.telegram_api_url, webhook_url=s.telegram_webhook_url,
+            webhook_secret=s.telegram_webhook_secret, http_server=self.http, status=self.announcements.store,
+        )
+
+    def slack_adapter(self, token: str) -> Adapter:
+        from adapters.slack_adapter import SlackAdapter  # slack-bolt is imported only when Slack is on
+
+        s = self.settings
+        return SlackAdapter(
+            token, self.registry, app_token=s.slack_app_token, signing_secret=s.slack_signing_secret,
+            api_url=s.slack_api_url, command=s.slack_command, team_ids=s.slack_team_ids,
+            # HTTP mode mounts /slack/events on the one shared server on $PORT (None when unset).
+            http_server=self.http, status=self.announcements.store,
+        )
 
     async def run(self) -> int:
         self.adapters = self.build_adapters()
         watcher = asyncio.create_task(self.source.watch(), name="calendar-watch")
         started: list[Adapter] = []
         try:
+            if self.http is not None:
+                await self.http.start()  # every route is mounted by now
             for adapter in self.adapters:
                 await adapter.start(self.bot.handle)
                 started.append(adapter)
                 log.info("%s adapter started", adapter.platform)
+            await self.announcements.start(started)  # the started adapters are its senders
             await self.stopping.wait()
         finally:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
+            try:
+                await self.announcements.stop()  # before the adapters it sends through
+            except Exception:
+                log.exception("stopping announcements failed")
             for adapter in reversed(started):
                 try:
                     await adapter.stop()
                 except Exception:
                     log.exception("stopping the %s adapter failed", adapter.platform)
+            if self.http is not None:
+                await self.http.stop()
         return 0
 
     def install_signal_handlers(self) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from adapters import archive_cli, schedule_command, slack_manifest
 from adapters.app import App
 from adapters.logging_setup import setup_logging
 from bot.config import Settings
@@ -20,7 +22,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if args.events:
         settings = _with_events(settings, args.events)
-    setup_logging(settings.log_level, settings.secrets())
+    # A console chat shows replies, not start-up chatter, unless LOG_LEVEL asks for it.
+    quiet = settings.console_only and "LOG_LEVEL" not in os.environ
+    setup_logging("WARNING" if quiet else settings.log_level, settings.secrets())
     try:
         source = CalendarSource.from_file(settings.events_file)
     except CalendarError as exc:
@@ -65,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate an events file; exit 1 listing every error")
     check.add_argument("file", nargs="?", default="events.yaml")
     check.set_defaults(func=cmd_check)
+
+    slack_manifest.add_arguments(
+        sub.add_parser("slack-manifest", help="print a Slack app manifest (scopes, slash command, events)")
+    )
+    schedule_command.add_parser(sub)
+    archive_cli.add_parsers(sub)  # import-posts, export
     return parser
 
 

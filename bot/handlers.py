@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from bot import views
 from bot.commands import Answer, Command, CommandRegistry, Request, UsageError
 from bot.reply import Bold, BulletList, Code, Heading, Reply, Text, paragraph, text_reply
-from bot import views
 
 PAST_DEFAULT, PAST_MAX = 5, 50
 
 
 async def start(req: Request) -> Answer:
     community = req.calendar.community
-    return Reply((
-        Heading(f"Hi! I am the {community.display_name} meetup bot."),
-        paragraph("Ask me when the next meetup is with /next, or see everything I do with /help."),
-    ))
+    return Reply(
+        (
+            Heading(f"Hi! I am the {community.display_name} meetup bot."),
+            paragraph("Ask me when the next meetup is with /next, or see everything I do with /help."),
+        )
+    )
 
 
 async def next_meetup(req: Request) -> Answer:
@@ -63,7 +65,10 @@ async def past(req: Request) -> Answer:
         return text_reply("No past meetups in the calendar yet.")
     return views.event_list(
         f"The last {len(found)} meetups" if len(found) > 1 else "The last meetup",
-        found, req.calendar.community, req.now, numbered=False,
+        found,
+        req.calendar.community,
+        req.now,
+        numbered=False,
     )
 
 
@@ -73,10 +78,12 @@ async def talks(req: Request) -> Answer:
         raise UsageError("What topic? For example: /talks scheduling")
     hits = req.calendar.search(query)
     if not hits:
-        return Reply((
-            paragraph("No talks about “", query, "” yet."),
-            paragraph("Could you give one? See /cfp for the call for speakers."),
-        ))
+        return Reply(
+            (
+                paragraph("No talks about “", query, "” yet."),
+                paragraph("Could you give one? See /cfp for the call for speakers."),
+            )
+        )
     return views.talk_hits(query, hits, req.calendar.community)
 
 
@@ -89,10 +96,12 @@ async def speaker(req: Request) -> Answer:
     if not found:
         return text_reply(f"No speaker called “{name}” in the calendar.")
     if len(found) > 1:
-        return Reply((
-            paragraph(f"{len(found)} speakers match “{name}”:"),
-            BulletList(tuple((Bold(s.name), Text("  "), Code(f"/speaker {s.name}")) for s in found[:20])),
-        ))
+        return Reply(
+            (
+                paragraph(f"{len(found)} speakers match “{name}”:"),
+                BulletList(tuple((Bold(s.name), Text("  "), Code(f"/speaker {s.name}")) for s in found[:20])),
+            )
+        )
     return views.speaker_card(found[0], calendar.talks_by(found[0]), calendar.community)
 
 

@@ -1,0 +1,73 @@
+"""Announcements assembled from Settings: store, delivery, announcer, scheduler and commands.
+
+The composition root makes one of these, registers its commands before any adapter starts,
+starts it once the adapters can send, and stops it before they stop. Building it does no I/O;
+`start` creates or upgrades the tables.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+
+from bot.announce_commands import AnnouncementCommands
+from bot.clock import Clock, system_clock
+from bot.commands import CommandRegistry
+from bot.config import Settings
+from bot.delivery import Delivery
+from bot.outbound import Sender
+from bot.scheduler import AnnouncementScheduler, Announcer, Timing, process_owner
+from bot.source import CalendarSource
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class AnnouncementService:
+    def __init__(
+        self,
+        settings: Settings,
+        source: CalendarSource,
+        registry: CommandRegistry,
+        clock: Clock = system_clock,
+        timing: Timing | None = None,
+    ) -> None:
+        self.settings = settings
+        self.source = source
+        self.store = Store(settings.database_url, clock=clock)
+        self.delivery = Delivery(self.store, {}, owner=process_owner())
+        self.announcer = Announcer(source, self.store, self.delivery, configured_chats=self.configured_chats,
+                                   clock=clock, timing=timing or Timing())
+        self.scheduler = (
+            AnnouncementScheduler(self.announcer, self.store, source) if settings.scheduler_enabled else None
+        )
+        self.commands = AnnouncementCommands(self.store, self.announcer, organisers_override=settings.organisers,
+                                             configured_chats=self.configured_chats)
+        self.commands.register(registry)
+        self._started = False
+
+    def configured_chats(self) -> Sequence[str]:
+        """ANNOUNCE_CHATS when set, else events.yaml's community.announce (read on every use,
+        so an edit of events.yaml applies without a restart)."""
+        if self.settings.announce_chats is not None:
+            return self.settings.announce_chats
+        return self.source.current.community.announce
+
+    async def start(self, senders: Iterable[Sender]) -> None:
+        await asyncio.to_thread(self.store.create)
+        self.delivery.senders = {s.platform: s for s in senders}
+        self._started = True
+        if self.scheduler is not None:
+            await self.scheduler.start()
+            log.info("announcements: scheduler on, store %s, senders %s", self.store.dialect,
+                     ", ".join(self.delivery.senders) or "none")
+
+    async def stop(self) -> None:
+        if not self._started:
+            return
+        self._started = False
+        await self.announcer.drain()
+        if self.scheduler is not None:
+            await self.scheduler.stop()
+        self.store.close()

@@ -1,0 +1,39 @@
+"""A Sender that records what it posts and fails on cue: our own, for delivery tests.
+
+Not a stand-in for an adapter under test: it is the far side of the Sender protocol, and the
+Telegram adapter's own tests (and the crash test and bench) use the real adapter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable
+
+from bot.messages import ChatRef
+from bot.outbound import SendError, SendReceipt
+from bot.reply import Reply
+
+Script = Callable[[ChatRef, int], SendError | ChatRef | None]
+
+
+class RecordingSender:
+    def __init__(self, platform: str = "telegram", script: Script | None = None, delay: float = 0.0) -> None:
+        self.platform = platform
+        self.script = script
+        self.delay = delay
+        self.posted: list[tuple[str, str]] = []  # (chat key, plain text)
+        self.attempts: Counter[str] = Counter()
+
+    async def send(self, chat: ChatRef, reply: Reply) -> SendReceipt:
+        self.attempts[chat.key] += 1
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        outcome = self.script(chat, self.attempts[chat.key]) if self.script else None
+        if isinstance(outcome, SendError):
+            raise outcome
+        self.posted.append((chat.key, reply.plain_text()))
+        return SendReceipt(outcome or chat, (str(len(self.posted)),))
+
+    def count(self, chat_key: str) -> int:
+        return sum(1 for key, _ in self.posted if key == chat_key)

@@ -1,0 +1,146 @@
+"""/subscribe, /unsubscribe, /subscriptions, /cfp [text], /announce: who may, and what happens,
+for Telegram and Slack ids alike."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.announce_commands import AnnouncementCommands
+from bot.calendar import Calendar
+from bot.commands import CommandRegistry
+from bot.core import Bot
+from bot.delivery import Delivery
+from bot.handlers import register_calendar_commands
+from bot.loader import parse_calendar
+from bot.messages import ChatRef, IncomingMessage, UserRef
+from bot.organisers import Organisers
+from bot.scheduler import Announcer
+from bot.source import CalendarSource
+from bot.store import Store
+from tests.announcements.senders import RecordingSender
+from tests.fakes.clock import FixedClock
+
+COMMUNITY = """\
+community:
+  name: Test Kernel Meetup
+  short_name: TKM
+  timezone: Asia/Jerusalem
+  organisers: ["telegram:42", "slack:U0ORG", "telegram:1087968824"]
+  announce: ["telegram:-1001", "slack:C1"]
+  call_for_speakers:
+    text: We want your talk.
+    topics: [eBPF]
+events:
+  - {id: m, title: Fast Packets, start: 2027-01-19 19:00, needs: [speakers]}
+"""
+
+GROUP = ChatRef("telegram", "-1001", title="Kernel group")
+PRIVATE = ChatRef("telegram", "555", is_private=True)
+SLACK = ChatRef("slack", "C1")
+
+
+class Harness:
+    def __init__(self, store: Store, clock: FixedClock, organisers: tuple[str, ...] | None = None) -> None:
+        self.source = CalendarSource(Calendar(parse_calendar(COMMUNITY, "t.yaml")))
+        self.senders = {"telegram": RecordingSender("telegram"), "slack": RecordingSender("slack")}
+        configured = lambda: self.source.current.community.announce  # noqa: E731
+        self.announcer = Announcer(self.source, store, Delivery(store, self.senders, owner="t", pace={}),
+                                   configured_chats=configured, clock=clock)
+        registry = register_calendar_commands(CommandRegistry())
+        AnnouncementCommands(store, self.announcer, organisers_override=organisers,
+                             configured_chats=configured).register(registry)
+        self.bot = Bot(self.source, registry, clock)
+        self.clock = clock
+
+    async def say(self, text: str, user: UserRef, chat: ChatRef = GROUP) -> str:
+        message = IncomingMessage(chat=chat, sender=user, text=text, received_at=self.clock())
+        replies = await self.bot.handle(message)
+        await self.announcer.settle()
+        return "\n".join(r.plain_text() for r in replies)
+
+    def posted(self) -> list[tuple[str, str]]:
+        return [p for s in self.senders.values() for p in s.posted]
+
+
+@pytest.fixture
+def h(sqlite_store: Store, clock: FixedClock) -> Harness:
+    clock.now = datetime(2027, 1, 13, 12, 0, tzinfo=UTC)
+    return Harness(sqlite_store, clock)
+
+
+async def test_cfp_without_text_shows_the_standing_call(h: Harness) -> None:
+    out = await h.say("/cfp", UserRef("telegram", "7"))
+    assert "Call for speakers and venues" in out and "We want your talk." in out and "still needs speakers" in out
+    assert h.posted() == []
+
+
+@pytest.mark.parametrize("user", [UserRef("telegram", "42"), UserRef("slack", "U0ORG")])
+async def test_an_organiser_broadcasts_to_every_chat_on_every_platform(h: Harness, user: UserRef) -> None:
+    out = await h.say("/cfp Looking for an eBPF talk in February!", user)
+    assert "Sending it to 2 chat(s)" in out
+    assert sorted(chat for chat, _ in h.posted()) == ["slack:C1", "telegram:-1001"]
+    for _, text in h.posted():
+        assert text.startswith("📣 Call for speakers — TKM") and "Looking for an eBPF talk in February!" in text
+        assert "eBPF" in text
+
+
+@pytest.mark.parametrize("user", [
+    UserRef("telegram", "7", "Eve"),
+    UserRef("telegram", "U0ORG"),  # an organiser's Slack id, but on Telegram
+    UserRef("slack", "42"),  # an organiser's Telegram id, but on Slack
+    UserRef("telegram", "1087968824", "Group", is_chat_admin=True),  # anonymous admin: never trusted
+    UserRef("telegram", "8", "Organiser", is_chat_admin=True),  # a display name proves nothing
+])
+async def test_anyone_else_is_refused_politely_and_logged(
+    h: Harness, user: UserRef, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="bot.announce_commands"):
+        out = await h.say("/announce Free beer!", user)
+    assert "only the community's organisers can broadcast" in out
+    assert h.posted() == []
+    assert any(user.key in r.getMessage() and "refused" in r.getMessage() for r in caplog.records)
+
+
+async def test_organisers_env_overrides_events_yaml(sqlite_store: Store, clock: FixedClock) -> None:
+    h = Harness(sqlite_store, clock, organisers=("slack:U0NEW",))
+    assert "only the community's organisers" in await h.say("/announce hi", UserRef("telegram", "42"))
+    assert "Sending it to" in await h.say("/announce hi", UserRef("slack", "U0NEW"))
+
+
+def test_organiser_list_drops_telegrams_shared_service_ids() -> None:
+    organisers = Organisers(["telegram:1087968824", "telegram:42", "nonsense"])
+    assert organisers.keys == frozenset({"telegram:42"})
+    assert UserRef("telegram", "1087968824") not in organisers
+
+
+async def test_subscribe_needs_a_group_admin_or_an_organiser(h: Harness) -> None:
+    other = ChatRef("telegram", "-1009", title="Another group")
+    assert "Only this group's admins" in await h.say("/subscribe", UserRef("telegram", "7"), other)
+    assert "Only this group's admins" in await h.say(
+        "/subscribe", UserRef("telegram", "1087968824", is_chat_admin=True), other)
+    assert "will get" in await h.say("/subscribe", UserRef("telegram", "7", is_chat_admin=True), other)
+    assert "will get" in await h.say("/subscribe", UserRef("slack", "U0ORG"), ChatRef("slack", "C9"))
+    assert "will get" in await h.say("/subscribe", UserRef("telegram", "555"), PRIVATE)  # anyone, privately
+    out = await h.say("/subscriptions", UserRef("telegram", "42"), PRIVATE)
+    for key in ("telegram:-1001", "slack:C1", "telegram:-1009", "slack:C9", "telegram:555"):
+        assert key in out
+
+
+async def test_unsubscribe_removes_a_configured_chat_and_subscriptions_says_so(h: Harness) -> None:
+    admin = UserRef("telegram", "9", is_chat_admin=True)
+    assert "no more reminders" in await h.say("/unsubscribe", admin)
+    assert "This chat does not get the announcements; 1 chat(s) do in all." in await h.say(
+        "/subscriptions", UserRef("telegram", "7"))
+    await h.say("/announce hello", UserRef("telegram", "42"), PRIVATE)
+    assert [chat for chat, _ in h.posted()] == ["slack:C1"]
+    organiser_view = await h.say("/subscriptions", UserRef("slack", "U0ORG"), SLACK)
+    assert "Not sent to" in organiser_view and "telegram:-1001 — unsubscribed" in organiser_view
+    assert "will get" in await h.say("/subscribe", admin)
+    assert "This chat gets the announcements" in await h.say("/subscriptions", UserRef("telegram", "7"))
+
+
+async def test_announce_needs_text(h: Harness) -> None:
+    assert "Usage: /announce <text>" in await h.say("/announce", UserRef("telegram", "42"))

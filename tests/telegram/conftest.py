@@ -1,0 +1,103 @@
+"""Fixtures for the Telegram tests: the fake Bot API on loopback and our adapter driven by PTB."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from adapters.telegram_adapter import TelegramAdapter, TelegramOptions
+from bot.commands import Command, CommandRegistry, Request
+from bot.core import Bot
+from bot.handlers import register_calendar_commands
+from bot.messages import ChatRef
+from bot.reply import Attachment, Reply, paragraph, text_reply
+from bot.source import CalendarSource
+from tests.fakes.telegram_api import FakeBotApi
+
+TOKEN = "123456:AAtest-Token_x9"  # shaped like a real token, short
+GROUP = -1001234567890
+NOW = datetime(2027, 1, 1, 12, 0, tzinfo=UTC)
+EVENTS = Path(__file__).with_name("events.yaml")
+# Small timeouts and backoff keep failure tests quick; one update at a time keeps the order of
+# replies (and so "nothing was sent for that one") deterministic.
+FAST = TelegramOptions(connect_timeout=1, read_timeout=1, write_timeout=1, pool_timeout=1, poll_timeout=1,
+                       concurrent_updates=1, backoff=0.05, max_retry_after=5)
+
+
+class RecordingStatus:
+    """A ChatStatusListener that remembers what the adapter told it."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, ...]] = []
+
+    async def chat_joined(self, chat: ChatRef) -> None:
+        self.events.append(("joined", chat.chat_id))
+
+    async def chat_inactive(self, chat: ChatRef, reason: str) -> None:
+        self.events.append(("inactive", chat.chat_id, reason))
+
+    async def chat_moved(self, old: ChatRef, new: ChatRef) -> None:
+        self.events.append(("moved", old.chat_id, new.chat_id))
+
+
+def build_core() -> Bot:
+    registry = CommandRegistry()
+    register_calendar_commands(registry)
+
+    async def whoami(req: Request) -> Reply:
+        return text_reply(f"admin={req.message.sender.is_chat_admin} user={req.message.sender.user_id}")
+
+    async def ics(req: Request) -> Reply:
+        return Reply((paragraph("Add it to your calendar:"),
+                      Attachment("meetup.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar",
+                                 caption="Tags <b>&")))
+
+    registry.add(Command("whoami", "Who am I to this chat", whoami, needs_admin=True, hidden=True))
+    registry.add(Command("ics", "A calendar file", ics, hidden=True))
+    return Bot(CalendarSource.from_file(EVENTS), registry, clock=lambda: NOW)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi(TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture
+def status() -> RecordingStatus:
+    return RecordingStatus()
+
+
+@pytest.fixture
+def core() -> Bot:
+    return build_core()
+
+
+Factory = Callable[..., Awaitable[TelegramAdapter]]
+
+
+@pytest.fixture
+async def make_adapter(api: FakeBotApi, core: Bot, status: RecordingStatus) -> AsyncIterator[Factory]:
+    """Start an adapter against the fake; keyword arguments override TelegramOptions fields."""
+    started: list[TelegramAdapter] = []
+
+    async def make(start: bool = True, **overrides: object) -> TelegramAdapter:
+        adapter = TelegramAdapter(TOKEN, core.registry, api_url=api.url, status=status,
+                                  options=replace(FAST, **overrides))  # type: ignore[arg-type]
+        if start:
+            await adapter.start(core.handle)
+        started.append(adapter)
+        return adapter
+
+    yield make
+    for adapter in started:
+        await adapter.stop()
+
+
+@pytest.fixture
+async def telegram(make_adapter: Factory) -> TelegramAdapter:
+    return await make_adapter()

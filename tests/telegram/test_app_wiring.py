@@ -1,0 +1,40 @@
+"""The composition root turns Telegram on from settings alone and runs it in its loop."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from adapters.app import App
+from adapters.console_adapter import ConsoleAdapter
+from adapters.telegram_adapter import TelegramAdapter
+from bot.config import Settings
+from bot.source import CalendarSource
+from tests.fakes.telegram_api import FakeBotApi
+from tests.telegram.conftest import EVENTS, GROUP, TOKEN
+
+
+def settings(tmp_path: Path, **telegram: str) -> Settings:
+    return Settings(events_file=EVENTS, database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+                    scheduler_enabled=False, **telegram)  # type: ignore[arg-type]
+
+
+def test_token_adds_telegram_and_drops_the_console(tmp_path: Path) -> None:
+    source = CalendarSource.from_file(EVENTS)
+    with_token = App(settings(tmp_path, telegram_token=TOKEN), source).build_adapters()
+    assert [type(a) for a in with_token] == [TelegramAdapter]
+    without = App(settings(tmp_path), source).build_adapters()
+    assert [type(a) for a in without] == [ConsoleAdapter]
+
+
+async def test_app_answers_in_a_telegram_group(tmp_path: Path, api: FakeBotApi) -> None:
+    app = App(settings(tmp_path, telegram_token=TOKEN, telegram_api_url=api.url), CalendarSource.from_file(EVENTS))
+    running = asyncio.create_task(app.run())
+    try:
+        await api.wait_calls("getUpdates")
+        api.user_message("/next", chat_id=GROUP)
+        [sent] = await api.wait_sent(1)
+        assert sent.chat_id == GROUP and sent.parse_mode == "HTML"
+    finally:
+        app.stopping.set()
+        assert await asyncio.wait_for(running, 10) == 0
