@@ -35,7 +35,7 @@ from adapters.slack_render import SlackFile, SlackMessage, render
 from bot.commands import CommandRegistry
 from bot.messages import ChatRef, IncomingMessage
 from bot.outbound import ChatGone, ChatStatusListener, NoChatStatus, SendError, SendReceipt
-from bot.reply import Reply
+from bot.reply import Reply, map_text
 
 log = logging.getLogger(__name__)
 
@@ -249,7 +249,7 @@ class SlackAdapter:
             await self._respond(reply, respond)
 
     async def _respond(self, reply: Reply, respond: Respond) -> None:
-        for part in render(reply):
+        for part in render(self._in_slack_terms(reply)):
             if isinstance(part, SlackFile):
                 log.info("skipping file %s: a slash command response cannot carry files", part.filename)
                 continue
@@ -258,6 +258,14 @@ class SlackAdapter:
             )
             if getattr(response, "status_code", 200) != 200:
                 raise SendError(f"response_url answered HTTP {response.status_code}", retryable=False)
+
+    def _in_slack_terms(self, reply: Reply) -> Reply:
+        """The core writes command hints as `/next`; in Slack they are `/meetup next`."""
+        names = sorted((n for c in self.registry for n in (c.name, *c.aliases)), key=len, reverse=True)
+        if not names:
+            return reply
+        pattern = re.compile(r"(?<![\w/<])/(" + "|".join(map(re.escape, names)) + r")\b")
+        return map_text(reply, lambda text: pattern.sub(rf"{self.command} \1", text))
 
     # ---- outbound -----------------------------------------------------------------------------
 
@@ -272,7 +280,7 @@ class SlackAdapter:
 
     async def _post(self, chat: ChatRef, reply: Reply) -> SendReceipt:
         ids: list[str] = []
-        for part in render(reply):
+        for part in render(self._in_slack_terms(reply)):
             if isinstance(part, SlackMessage):
                 response = await self._api(
                     chat,

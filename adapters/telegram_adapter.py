@@ -64,7 +64,6 @@ PLATFORM = "telegram"
 ANONYMOUS_ADMIN_ID = 1087968824
 ALLOWED_UPDATES = ("message", "my_chat_member")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
 _PRESENT = frozenset({ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER, ChatMember.RESTRICTED})
 # httpx failures where the request never reached Telegram, so sending again cannot post twice.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -122,7 +121,9 @@ class TelegramAdapter:
         if webhook_url:
             if http_server is None:
                 raise ValueError("webhook mode needs the shared HTTP server (set PORT)")
-            self.webhook_path = urlparse(webhook_url).path or DEFAULT_WEBHOOK_PATH
+            # Telegram posts to the URL's own path, so that is the route (a proxy in front must
+            # keep the path as it is).
+            self.webhook_path = urlparse(webhook_url).path or "/"
             http_server.add_route("POST", self.webhook_path, self._webhook)
 
     def _build(self, token: str, api_url: str | None, rate_limiter: BaseRateLimiter | None) -> Application:  # type: ignore[type-arg]
@@ -151,6 +152,13 @@ class TelegramAdapter:
 
     async def start(self, on_message: MessageHandler) -> None:
         self._on_message = on_message
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()  # the caller only stops adapters that started: leave nothing open
+            raise
+
+    async def _start(self) -> None:
         app = self.application
         await app.initialize()  # getMe: who we are, so /cmd@OurBot can be told from others
         self._started = True
@@ -234,9 +242,11 @@ class TelegramAdapter:
         incoming = await self.incoming(message)
         if incoming is None or self._on_message is None:
             return
+        # In a group, quoting the command shows whom the answer is for; a private chat needs none.
+        quote = None if incoming.chat.is_private else message.message_id
         for reply in await self._on_message(incoming):
             try:
-                await self._send_reply(incoming.chat, reply, reply_to=message.message_id)
+                await self._send_reply(incoming.chat, reply, reply_to=quote)
             except SendError as exc:
                 log.warning("could not answer in %s: %s", incoming.chat.key, exc)
 

@@ -28,13 +28,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 
-from adapters.telegram_adapter import TelegramAdapter  # noqa: E402
-from bot.commands import CommandRegistry  # noqa: E402
-from bot.delivery import DEFAULT_PACE, Delivery  # noqa: E402
-from bot.messages import ChatRef  # noqa: E402
-from bot.reply import Heading, Reply, paragraph  # noqa: E402
-from bot.store import SENT, Store  # noqa: E402
-from tests.announcements.processes import FakeApiProcess  # noqa: E402
+from adapters.telegram_adapter import TelegramAdapter
+from bot.commands import CommandRegistry
+from bot.delivery import DEFAULT_PACE, Delivery
+from bot.messages import ChatRef
+from bot.reply import Heading, Reply, paragraph
+from bot.store import SENT, Store
+from tests.announcements.processes import FakeApiProcess
 
 TELEGRAM_LIMIT = 30.0
 TOKEN = "123456:BENCH-fanout"
@@ -51,6 +51,12 @@ def chats(total: int, groups: int) -> list[ChatRef]:
         if i % step == 0 and group:
             out.append(group.pop())
     return out + group
+
+
+def fetch_json(url: str) -> dict[str, int]:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        data: dict[str, int] = json.load(response)
+    return data
 
 
 def busiest_second(stamps: list[float]) -> int:
@@ -83,8 +89,7 @@ async def run(total: int, groups: int, pace: float, workdir: Path) -> int:
         elapsed = time.perf_counter() - began
     finally:
         await adapter.stop()
-    with urllib.request.urlopen(f"{api.url}/_fake/stats", timeout=5) as response:  # noqa: S310 (loopback)
-        stats = json.load(response)
+    stats = await asyncio.to_thread(fetch_json, f"{api.url}/_fake/stats")
     accepted = api.sent()
     per_chat = Counter(str(m["chat_id"]) for m in accepted)
     busiest = busiest_second([float(str(m["at"])) for m in accepted])

@@ -6,8 +6,8 @@ Leaf text is raw (unescaped) text; every renderer escapes it exactly once for it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 
 # ---- inline content ---------------------------------------------------------------------
 
@@ -156,3 +156,34 @@ def block_plain(block: Block) -> str:
 
 def render_plain(reply: Reply) -> str:
     return "\n".join(block_plain(b) for b in reply.blocks)
+
+
+# ---- rewriting -----------------------------------------------------------------------------
+
+
+def map_text(reply: Reply, fn: Callable[[str], str]) -> Reply:
+    """The same reply with `fn` applied to every piece of visible text (not to URLs).
+
+    Lets an adapter say things its platform's way, e.g. Slack shows the core's `/next` hint
+    as `/meetup next`, without the views knowing about platforms.
+    """
+
+    def inline(part: Inline) -> Inline:
+        return replace(part, text=fn(part.text))
+
+    def block(b: Block) -> Block:
+        if isinstance(b, Heading):
+            return Heading(fn(b.text))
+        if isinstance(b, Paragraph):
+            return Paragraph(tuple(inline(p) for p in b.inlines))
+        if isinstance(b, BulletList):
+            return BulletList(tuple(tuple(inline(p) for p in item) for item in b.items))
+        if isinstance(b, Context):
+            return Context(tuple(fn(t) for t in b.items))
+        if isinstance(b, Actions):
+            return Actions(tuple(LinkText(fn(link.text), link.url) for link in b.links))
+        if isinstance(b, Attachment):
+            return replace(b, caption=fn(b.caption))
+        return b
+
+    return replace(reply, blocks=tuple(block(b) for b in reply.blocks))

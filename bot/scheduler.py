@@ -235,8 +235,9 @@ class AnnouncementScheduler:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self.scheduler.start()
+        # APScheduler runs on the real clock, so the first catch-up is due at the real "now".
         self.scheduler.add_job(self.tick, IntervalTrigger(seconds=self.timing.tick), id=CATCH_UP_JOB,
-                               replace_existing=True, next_run_time=datetime.now(UTC))
+                               replace_existing=True, next_run_time=system_clock())
         self.scheduler.add_job(self.rebuild, IntervalTrigger(hours=6), id=REBUILD_JOB, replace_existing=True)
 
     async def stop(self) -> None:

@@ -121,6 +121,7 @@ def test_update_replaces_only_those_meetups_keeping_comments_and_what_posts_cann
     text = SHIPPED_EVENTS.read_text()
     result = import_posts(seed_posts(), text, update=True)
     assert sorted(result.merge.updated) == sorted(SEED_IDS)
+    assert result.merge.new_speakers == () and result.merge.new_venues == ()  # the file's own are reused
     for line in text.splitlines():
         if line.lstrip().startswith("#"):
             assert line in result.text.splitlines()

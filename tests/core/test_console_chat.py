@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import tempfile
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,14 @@ NOW = datetime(2026, 11, 21, 12, 0, tzinfo=TZ)
 async def chat(*lines: str, now: datetime = NOW) -> str:
     """Type the lines into a console chat; return everything the bot printed."""
     stdin, stdout = io.StringIO("\n".join(lines) + "\n"), io.StringIO()
-    settings = Settings(events_file=SHIPPED_EVENTS, scheduler_enabled=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(
+            events_file=SHIPPED_EVENTS, scheduler_enabled=False, database_url=f"sqlite:///{tmp}/bot.sqlite3"
+        )
+        return await _run(settings, stdin, stdout, now)
+
+
+async def _run(settings: Settings, stdin: io.StringIO, stdout: io.StringIO, now: datetime) -> str:
     app = App(settings, CalendarSource.from_file(SHIPPED_EVENTS), clock=FixedClock(now), stdin=stdin, stdout=stdout)
     assert await app.run() == 0
     return stdout.getvalue()

@@ -43,6 +43,14 @@ async def test_empty_slash_command_shows_help(http_slack: HttpSlack, fake: FakeS
     assert "next" in texts(fake)[0] and "talks" in texts(fake)[0]
 
 
+async def test_command_hints_are_written_the_slack_way(http_slack: HttpSlack, fake: FakeSlack) -> None:
+    await http_slack.command("help")
+    await fake.wait_for(lambda: len(fake.posted()) == 1)
+    text = json.dumps(fake.posted()[0]["blocks"], ensure_ascii=False)
+    assert "/meetup next" in text and "/meetup talks &lt;query&gt;" in text
+    assert " /next" not in text and "`/next" not in text
+
+
 async def test_ack_does_not_wait_for_the_answer(http_slack: HttpSlack, fake: FakeSlack, gate: Gate) -> None:
     started = time.monotonic()
     response = await http_slack.command("slow")

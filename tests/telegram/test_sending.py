@@ -139,7 +139,8 @@ async def test_unreachable_api_gives_up_after_bounded_tries(api: FakeBotApi, mak
     await api.start()  # so that the adapter can shut down cleanly
 
 
-async def test_pool_timeout_never_left_us_so_it_is_retried(api: FakeBotApi, make_adapter: Factory) -> None:
+async def test_pool_timeout_never_left_us_so_it_is_retried(api: FakeBotApi, make_adapter: Factory,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
     # One connection: while a slow send holds it, the next cannot even start (pool timeout).
     adapter = await make_adapter(connection_pool_size=1, pool_timeout=0.1, read_timeout=2,
                                  network_attempts=6, backoff=0.1)
@@ -150,7 +151,8 @@ async def test_pool_timeout_never_left_us_so_it_is_retried(api: FakeBotApi, make
     second = await adapter.send(other, CARD)
     await first
     assert second.chat == other
-    assert sorted(s.chat_id for s in api.sent) == sorted([GROUP, -100999])
+    assert sorted(s.chat_id for s in api.sent) == sorted([GROUP, -100999])  # each exactly once
+    assert "Pool timeout" in caplog.text and "could not reach Telegram" in caplog.text
 
 
 async def test_long_reply_is_split_and_sent_in_order(api: FakeBotApi, telegram: TelegramAdapter) -> None:

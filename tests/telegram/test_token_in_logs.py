@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterator
 
@@ -51,10 +52,8 @@ async def test_token_never_logged(api: FakeBotApi, make_adapter: Factory, captur
     chat = ChatRef("telegram", str(GROUP))
     for failure in (Failure.retry_after(1), Failure.forbidden(), Failure.cant_parse(), Failure(500, "Internal")):
         api.fail(failure, chat_id=GROUP)
-        try:
+        with contextlib.suppress(SendError):  # each failure is expected; its logging is the point
             await adapter.send(chat, text_reply("hello"))
-        except SendError:
-            pass
     await adapter.stop()
 
     lines = [captured.format(r) for r in captured.records]

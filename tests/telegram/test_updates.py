@@ -19,10 +19,10 @@ async def test_next_in_a_group_is_answered_in_html(api: FakeBotApi, telegram: Te
     assert sent.text is not None and sent.text.startswith(TITLE_HTML)
     assert '<a href="https://www.meetup.com/test-group/events/1/?a=1&amp;b=&quot;2&quot;">' in sent.text
     assert sent.link_preview_disabled  # a card: no giant preview under it
-    asked = api.calls_of("getUpdates")
-    assert asked and update_id  # the update came through real long polling
-    user_message_id = 1  # the fake numbers the user's message first in that chat
-    assert sent.reply_to_message_id == user_message_id
+    # The update came through long polling, and the next poll's offset confirmed it.
+    await api.wait_drained()
+    assert any(int(call.get("offset") or 0) > update_id for call in api.calls_of("getUpdates"))
+    assert sent.reply_to_message_id == 1  # quotes the user's message (the first in that chat)
 
 
 async def test_commands_for_us_other_bots_and_chatter(api: FakeBotApi, telegram: TelegramAdapter) -> None:
@@ -43,6 +43,7 @@ async def test_private_chat_gets_a_nudge_for_chatter(api: FakeBotApi, telegram: 
     [sent] = await api.wait_sent(1)
     assert sent.chat_id == 4242
     assert sent.text == "I answer commands. Try /help."
+    assert sent.reply_to_message_id is None  # no need to quote in a one-to-one chat
 
 
 async def test_reply_goes_to_the_same_forum_topic(api: FakeBotApi, telegram: TelegramAdapter) -> None:

@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from telegram.error import BadRequest
 
 from adapters.http_server import HttpServer
 from adapters.telegram_adapter import SECRET_HEADER, TelegramAdapter
 from bot.core import Bot
-from tests.fakes.telegram_api import FakeBotApi
+from tests.fakes.telegram_api import Failure, FakeBotApi
 from tests.telegram.conftest import FAST, GROUP, TOKEN, RecordingStatus
 
 SECRET = "webhook-Secret_123"
@@ -65,6 +66,18 @@ async def test_malformed_body_is_a_bad_request(api: FakeBotApi, webhook: str) ->
     async with httpx.AsyncClient() as client:
         response = await client.post(webhook, content=b"{not json", headers={SECRET_HEADER: SECRET})
     assert response.status_code == 400
+
+
+async def test_failed_set_webhook_fails_the_start_and_leaves_nothing_running(
+    api: FakeBotApi, core: Bot
+) -> None:
+    api.fail(Failure(400, "Bad Request: bad webhook: HTTPS url must be provided for webhook"), method="setWebhook")
+    adapter = TelegramAdapter(TOKEN, core.registry, api_url=api.url, webhook_url=PUBLIC_URL,
+                              http_server=HttpServer(host="127.0.0.1", port=0), options=FAST)
+    with pytest.raises(BadRequest, match="(?i)https url"):
+        await adapter.start(core.handle)
+    assert not adapter.application.running
+    await adapter.stop()  # and stopping again is harmless
 
 
 async def test_webhook_mode_needs_the_shared_server(core: Bot) -> None:
