@@ -88,6 +88,7 @@ class App:
         watcher = asyncio.create_task(self.source.watch(), name="calendar-watch")
         started: list[Adapter] = []
         try:
+            await self.announcements.open()  # tables exist before any chat can join or leave
             if self.http is not None:
                 await self.http.start()  # every route is mounted by now
             for adapter in self.adapters:

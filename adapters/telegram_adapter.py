@@ -4,9 +4,9 @@ Updates arrive by long polling (PTB's Updater), or, when a webhook URL is set, a
 route on the shared `HttpServer`, checked against Telegram's secret-token header. Each message
 becomes an `IncomingMessage` for the core; its replies go back to the same chat and topic.
 
-Every send (replies and `send()` for announcements) goes through AIORateLimiter, which paces
-sends to Telegram's flood limits, and then through `_send_part`, which decides per error what a
-retry may do: 429 waits and retries, 403 marks the chat gone, a migrated group moves, rejected
+Every send (replies and `send()` for announcements) is paced under Telegram's flood limits by
+AIORateLimiter (see `telegram_pacing`) and goes through `_send_part`, which decides per error
+what a retry may do: 429 waits and retries, 403 marks the chat gone, a migrated group moves, rejected
 HTML is resent as plain text, and a timeout after the request left us is never resent blindly.
 """
 
@@ -45,11 +45,12 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, ContextTypes, TypeHandler
 
 from adapters.base import MessageHandler
 from adapters.http_server import HttpServer
 from adapters.telegram_logging import redact_in_logs
+from adapters.telegram_pacing import SendPacer
 from adapters.telegram_render import TelegramDocument, TelegramPart, TelegramText, render
 from bot.commands import CommandRegistry, parse_command
 from bot.messages import ChatRef, IncomingMessage, UserRef
@@ -64,10 +65,9 @@ PLATFORM = "telegram"
 ANONYMOUS_ADMIN_ID = 1087968824
 ALLOWED_UPDATES = ("message", "my_chat_member")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-_PRESENT = frozenset({ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER, ChatMember.RESTRICTED})
+_PRESENT = frozenset({ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER})
 # httpx failures where the request never reached Telegram, so sending again cannot post twice.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +81,7 @@ class TelegramOptions:
     connection_pool_size: int = 64
     poll_timeout: float = 10.0  # getUpdates long-poll seconds
     concurrent_updates: int = 32  # one slow (rate-limited) group must not hold up other chats
+    pace_burst: int = 5  # sends that go at once, overall and per group, before pacing starts
     max_retry_after: float = 60.0  # a longer 429 wait is handed back as a retryable SendError
     retry_after_attempts: int = 3
     network_attempts: int = 4  # tries for a request that never reached Telegram
@@ -131,8 +132,7 @@ class TelegramAdapter:
         builder = (
             ApplicationBuilder()
             .token(token)
-            # max_retries=0: RetryAfter reaches `_send_part`, which bounds the waiting.
-            .rate_limiter(rate_limiter if rate_limiter is not None else AIORateLimiter(max_retries=0))
+            .rate_limiter(rate_limiter if rate_limiter is not None else SendPacer(o.pace_burst))
             .job_queue(None)  # our scheduler does the timing
             .concurrent_updates(o.concurrent_updates)
             .connect_timeout(o.connect_timeout)
@@ -301,8 +301,7 @@ class TelegramAdapter:
 
     async def _membership(self, change: ChatMemberUpdated) -> None:
         chat = chat_ref(change.chat)
-        was_in = change.old_chat_member.status in _PRESENT
-        is_in = change.new_chat_member.status in _PRESENT
+        was_in, is_in = _present(change.old_chat_member), _present(change.new_chat_member)
         if is_in and not was_in and not chat.is_private:
             log.info("added to Telegram chat %s (%s)", chat.key, chat.title)
             await self.status.chat_joined(chat)
@@ -423,6 +422,12 @@ class TelegramAdapter:
         log.warning("Telegram chat %s is gone (%s); marking it inactive", chat.key, reason)
         await self.status.chat_inactive(chat, reason)
         return ChatGone(f"{chat.key}: {reason}")
+
+
+def _present(member: ChatMember) -> bool:
+    if member.status == ChatMember.RESTRICTED:  # restricted members may or may not be in the chat
+        return bool(getattr(member, "is_member", False))
+    return member.status in _PRESENT
 
 
 def _unsure(exc: NetworkError) -> SendError:

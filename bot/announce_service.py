@@ -1,8 +1,8 @@
 """Announcements assembled from Settings: store, delivery, announcer, scheduler and commands.
 
 The composition root makes one of these, registers its commands before any adapter starts,
-starts it once the adapters can send, and stops it before they stop. Building it does no I/O;
-`start` creates or upgrades the tables.
+opens the store before the adapters start (so a chat joined in the first second is recorded),
+starts it once the adapters can send, and stops it before they stop. Building it does no I/O.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class AnnouncementService:
         self.commands = AnnouncementCommands(self.store, self.announcer, organisers_override=settings.organisers,
                                              configured_chats=self.configured_chats)
         self.commands.register(registry)
+        self._opened = False
         self._started = False
 
     def configured_chats(self) -> Sequence[str]:
@@ -54,8 +55,14 @@ class AnnouncementService:
             return self.settings.announce_chats
         return self.source.current.community.announce
 
+    async def open(self) -> None:
+        """Create or upgrade the tables; idempotent."""
+        if not self._opened:
+            await asyncio.to_thread(self.store.create)
+            self._opened = True
+
     async def start(self, senders: Iterable[Sender]) -> None:
-        await asyncio.to_thread(self.store.create)
+        await self.open()
         self.delivery.senders = {s.platform: s for s in senders}
         self._started = True
         if self.scheduler is not None:
@@ -64,10 +71,11 @@ class AnnouncementService:
                      ", ".join(self.delivery.senders) or "none")
 
     async def stop(self) -> None:
-        if not self._started:
-            return
-        self._started = False
-        await self.announcer.drain()
-        if self.scheduler is not None:
-            await self.scheduler.stop()
-        self.store.close()
+        if self._started:
+            self._started = False
+            await self.announcer.drain()
+            if self.scheduler is not None:
+                await self.scheduler.stop()
+        if self._opened:
+            self._opened = False
+            self.store.close()

@@ -14,6 +14,7 @@ In process::
         api.sent[0].chat_id, api.sent[0].text, api.sent[0].parse_mode
         api.fail(Failure.retry_after(2), chat_id=-1001)     # next send to that chat gets 429
         api.fail(Failure.slow(3.0), method="sendMessage")   # next sendMessage answers late
+        api.fail(Failure.forbidden(), after=1, times=-1)     # first send passes, then 403s
 
     FakeBotApi(enforce_limits=True)  # real flood limits: 30 msg/s overall, 20 msg/min per group;
                                      # excess sends get a real 429; counted in api.rejected_429
@@ -21,13 +22,14 @@ In process::
 As a process (for crash tests: SIGKILL the bot and count deliveries across restarts)::
 
     python -m tests.fakes.telegram_api --port 0 --record sent.jsonl [--enforce-limits]
+    TELEGRAM_BOT_TOKEN=1:x TELEGRAM_API_URL=http://127.0.0.1:<port> meetup-bot run
 
 It prints `listening on http://127.0.0.1:<port>` once ready, and appends every accepted send to
 the record file as one JSON line, flushed at once. Control endpoints for other processes:
 `POST /_fake/updates` (an update object, or {"text", "chat_id", ...} for a user message, or a
-list of either),
-`POST /_fake/fail` ({"kind": "retry_after"|"forbidden"|"migrate"|"cant_parse"|"slow", ...}),
-`GET /_fake/sent` and `GET /_fake/stats`.
+list of either), `POST /_fake/fail` ({"kind": "retry_after"|"forbidden"|"migrate"|"cant_parse"|
+"slow", "chat_id", "method", "times", "after", ...}), `GET /_fake/sent` and `GET /_fake/stats`
+(sent, rejected_429, pending_updates, calls).
 """
 
 from __future__ import annotations

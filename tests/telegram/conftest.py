@@ -23,9 +23,10 @@ GROUP = -1001234567890
 NOW = datetime(2027, 1, 1, 12, 0, tzinfo=UTC)
 EVENTS = Path(__file__).with_name("events.yaml")
 # Small timeouts and backoff keep failure tests quick; one update at a time keeps the order of
-# replies (and so "nothing was sent for that one") deterministic.
+# replies (and so "nothing was sent for that one") deterministic; a burst of 15 lets a test send
+# a handful of messages to one group without waiting for the per-group pacing.
 FAST = TelegramOptions(connect_timeout=1, read_timeout=1, write_timeout=1, pool_timeout=1, poll_timeout=1,
-                       concurrent_updates=1, backoff=0.05, max_retry_after=5)
+                       concurrent_updates=1, backoff=0.05, max_retry_after=5, pace_burst=15)
 
 
 class RecordingStatus:

@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import replace
 
 import pytest
 
-from adapters.telegram_adapter import TelegramAdapter
+from adapters.telegram_adapter import TelegramAdapter, TelegramOptions
 from bot.messages import ChatRef
 from bot.outbound import ChatGone, SendError
 from bot.reply import Bold, Paragraph, Reply, Text, text_reply
 from tests.fakes.telegram_api import Failure, FakeBotApi
-from tests.telegram.conftest import GROUP, Factory, RecordingStatus
+from tests.telegram.conftest import FAST, GROUP, TOKEN, Factory, RecordingStatus, build_core
 
 # PTB itself builds RetryAfter through its deprecated int accessor; nothing we can change.
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -39,6 +40,24 @@ async def test_flood_control_waits_retry_after_then_sends(api: FakeBotApi, teleg
     assert api.rejected_429 == 1
     assert len(api.sent) == 1  # posted once, after the wait
     assert "flood control" in caplog.text
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []  # handled, not an error
+
+
+async def test_sends_are_paced_within_telegrams_limits() -> None:
+    async with FakeBotApi(TOKEN, enforce_limits=True) as strict:  # answers 429 past 30 sends in any 1 s
+        adapter = TelegramAdapter(TOKEN, build_core().registry, api_url=strict.url,
+                                  options=replace(FAST, pace_burst=TelegramOptions().pace_burst))
+        await adapter.start(build_core().handle)
+        try:
+            began = time.monotonic()
+            chats = [ChatRef("telegram", str(1000 + i)) for i in range(45)]
+            receipts = await asyncio.gather(*(adapter.send(chat, CARD) for chat in chats))
+            elapsed = time.monotonic() - began
+        finally:
+            await adapter.stop()
+    assert len(receipts) == len(strict.sent) == 45
+    assert strict.rejected_429 == 0  # the limiter kept every 1 s window under 30
+    assert elapsed > 1.0  # and it did so by pacing: 45 sends cannot all go at once
 
 
 async def test_flood_control_beyond_the_bound_is_handed_back(api: FakeBotApi, telegram: TelegramAdapter) -> None:

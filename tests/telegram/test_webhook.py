@@ -74,7 +74,7 @@ async def test_failed_set_webhook_fails_the_start_and_leaves_nothing_running(
     api.fail(Failure(400, "Bad Request: bad webhook: HTTPS url must be provided for webhook"), method="setWebhook")
     adapter = TelegramAdapter(TOKEN, core.registry, api_url=api.url, webhook_url=PUBLIC_URL,
                               http_server=HttpServer(host="127.0.0.1", port=0), options=FAST)
-    with pytest.raises(BadRequest, match="(?i)https url"):
+    with pytest.raises(BadRequest, match=r"(?i)https url"):
         await adapter.start(core.handle)
     assert not adapter.application.running
     await adapter.stop()  # and stopping again is harmless
