@@ -16,6 +16,7 @@ from adapters.logging_setup import setup_logging
 from bot.config import Settings
 from bot.loader import CalendarError, load_calendar_data
 from bot.source import CalendarSource
+from bot.store import StoreUnavailable
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -38,7 +39,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         app.install_signal_handlers()
         return await app.run()
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    except StoreUnavailable as error:
+        print(f"cannot start: {error}", file=sys.stderr)
+        return 1
 
 
 def cmd_check(args: argparse.Namespace) -> int:

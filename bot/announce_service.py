@@ -19,7 +19,7 @@ from bot.delivery import Delivery
 from bot.outbound import Sender
 from bot.scheduler import AnnouncementScheduler, Announcer, Timing, process_owner
 from bot.source import CalendarSource
-from bot.store import Store
+from bot.store import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +55,23 @@ class AnnouncementService:
             return self.settings.announce_chats
         return self.source.current.community.announce
 
-    async def open(self) -> None:
-        """Create or upgrade the tables; idempotent."""
-        if not self._opened:
-            await asyncio.to_thread(self.store.create)
-            self._opened = True
+    async def open(self, attempts: int = 5, first_delay: float = 1.0) -> None:
+        """Create or upgrade the tables; idempotent. A database that is still booting (a
+        host often starts the worker and the database together) gets a few tries with
+        backoff before StoreUnavailable is raised."""
+        delay = first_delay
+        for attempt in range(1, attempts + 1):
+            if self._opened:
+                return
+            try:
+                await asyncio.to_thread(self.store.create)
+                self._opened = True
+            except StoreUnavailable as error:
+                if attempt == attempts:
+                    raise
+                log.warning("%s; retrying in %.0f s (%d/%d)", error, delay, attempt, attempts)
+                await asyncio.sleep(delay)
+                delay *= 2
 
     async def start(self, senders: Iterable[Sender]) -> None:
         await self.open()

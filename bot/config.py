@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def _csv(value: str | None) -> tuple[str, ...]:
@@ -92,7 +93,7 @@ class Settings:
         )
 
     def secrets(self) -> tuple[str, ...]:
-        """Every secret value set, for log redaction."""
+        """Every secret value set, for log redaction (the database password included)."""
         return tuple(
             s
             for s in (
@@ -101,6 +102,7 @@ class Settings:
                 self.slack_bot_token,
                 self.slack_app_token,
                 self.slack_signing_secret,
+                urlsplit(self.database_url).password,
             )
             if s
         )

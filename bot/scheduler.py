@@ -13,6 +13,7 @@ others poll for the lock every tick), and the ledger still prevents doubles if t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -251,6 +252,13 @@ class AnnouncementScheduler:
 
     async def tick(self) -> None:
         """Every minute: keep or take the lead, then catch up."""
+        # Shutdown cancels a running job. Nothing is lost: the delivery drain already let
+        # claimed sends finish, and the next start catches up from the ledger. Returning (not
+        # re-raising) keeps APScheduler from logging a shutdown as a failed job.
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._tick()
+
+    async def _tick(self) -> None:
         if not await asyncio.to_thread(self.leadership.check):
             if self._leading:
                 log.warning("lost the scheduler lead")
@@ -283,7 +291,8 @@ class AnnouncementScheduler:
 
     async def fire(self, key: str) -> None:
         if self.leadership.held:
-            await self.announcer.fire(key)
+            with contextlib.suppress(asyncio.CancelledError):  # shutdown: see tick()
+                await self.announcer.fire(key)
 
     def job_plan(self) -> list[tuple[str, datetime]]:
         """(id, next run) of every date job, for tests and the log."""
@@ -298,7 +307,7 @@ class AnnouncementScheduler:
                 job.remove()
 
     def _calendar_changed(self, _old: object, _new: object) -> None:
-        # Called from the file watcher's thread: hop onto the loop before touching anything.
+        # The watcher may call from a worker thread: hop onto the loop before touching anything.
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._rebuild_and_catch_up)
 

@@ -33,6 +33,7 @@ from sqlalchemy import (
     and_,
     create_engine,
     event,
+    exc,
     inspect,
     select,
     text,
@@ -171,6 +172,10 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
+class StoreUnavailable(Exception):
+    """The database cannot be reached (the message never holds a password)."""
+
+
 class Store:
     def __init__(self, url: str, *, prefix: str = "mb_", clock: Clock = system_clock) -> None:
         self.url = url
@@ -187,7 +192,15 @@ class Store:
     # -- schema --
 
     def create(self) -> None:
-        """Create missing tables and add columns a newer version defines (additive upgrades)."""
+        """Create missing tables and add columns a newer version defines (additive upgrades).
+        Raises StoreUnavailable when the database cannot be reached."""
+        try:
+            self._create()
+        except exc.OperationalError as error:
+            where = self.engine.url.render_as_string(hide_password=True)
+            raise StoreUnavailable(f"cannot reach the database {where}: {error.orig or error}") from None
+
+    def _create(self) -> None:
         with self.engine.begin() as conn:
             if self.dialect == "postgresql":
                 # Two processes starting together would race on CREATE TABLE: take turns.
