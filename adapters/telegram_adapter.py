@@ -81,7 +81,8 @@ class TelegramOptions:
     connection_pool_size: int = 64
     poll_timeout: float = 10.0  # getUpdates long-poll seconds
     concurrent_updates: int = 32  # one slow (rate-limited) group must not hold up other chats
-    pace_burst: int = 5  # sends that go at once, overall and per group, before pacing starts
+    pace_burst: int = 5  # sends to one group that go at once before its pacing starts
+    pace_overall_burst: int = 1  # the same across all chats (see telegram_pacing: rate over burst)
     max_retry_after: float = 60.0  # a longer 429 wait is handed back as a retryable SendError
     retry_after_attempts: int = 3
     network_attempts: int = 4  # tries for a request that never reached Telegram
@@ -132,7 +133,7 @@ class TelegramAdapter:
         builder = (
             ApplicationBuilder()
             .token(token)
-            .rate_limiter(rate_limiter if rate_limiter is not None else SendPacer(o.pace_burst))
+            .rate_limiter(rate_limiter if rate_limiter is not None else SendPacer(o.pace_burst, o.pace_overall_burst))
             .job_queue(None)  # our scheduler does the timing
             .concurrent_updates(o.concurrent_updates)
             .connect_timeout(o.connect_timeout)

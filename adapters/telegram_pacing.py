@@ -2,11 +2,13 @@
 
 AIORateLimiter's limiters are leaky buckets: a bucket of `max_rate` that drains at
 max_rate/period. With its defaults (30 per 1 s, 20 per 60 s per group) a full burst plus the
-drain during the same window doubles the limit, and Telegram answers 429. Here the bucket is
-small (a split reply or a few quick commands still go at once) and the drain leaves the rest
-of the window under the limit, so no 1 s ever holds more than 30 sends and no minute more than
-20 sends to one group. Only calls that post count: looking up a chat member in a group must not
-use up that group's messages.
+drain during the same window doubles the limit, and Telegram answers 429. Here the buckets are
+small and the drain leaves the rest of the window under the limit, so no 1 s ever holds more
+than 30 sends and no minute more than 20 sends to one group. The overall bucket holds one send:
+every bucket slot costs a slot of steady rate, and a fan-out to many chats needs the rate (a
+one-slot bucket drains at about 28/s), while a lone reply still goes at once. A group's bucket
+holds a few, so a quick exchange in one group is not slowed. Only calls that post count:
+looking up a chat member in a group must not use up that group's messages.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from telegram.ext import AIORateLimiter
 
 OVERALL_PER_SECOND = 30
 GROUP_PER_MINUTE = 20
-MARGIN = 0.95  # timers are not exact; stay a little under
+MARGIN = 0.97  # timers are not exact; stay a little under
 _POSTING = ("send", "copy", "forward", "edit")
 
 
@@ -33,8 +35,8 @@ def bucket(burst: int, limit: int, window: float) -> tuple[float, float]:
 
 
 class SendPacer(AIORateLimiter):
-    def __init__(self, burst: int = 5) -> None:
-        overall_rate, overall_period = bucket(burst, OVERALL_PER_SECOND, 1.0)
+    def __init__(self, burst: int = 5, overall_burst: int = 1) -> None:
+        overall_rate, overall_period = bucket(overall_burst, OVERALL_PER_SECOND, 1.0)
         group_rate, group_period = bucket(burst, GROUP_PER_MINUTE, 60.0)
         # max_retries=0: RetryAfter reaches the adapter, which bounds the waiting and logs it.
         super().__init__(overall_max_rate=overall_rate, overall_time_period=overall_period,

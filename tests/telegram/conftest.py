@@ -26,7 +26,7 @@ EVENTS = Path(__file__).with_name("events.yaml")
 # replies (and so "nothing was sent for that one") deterministic; a burst of 15 lets a test send
 # a handful of messages to one group without waiting for the per-group pacing.
 FAST = TelegramOptions(connect_timeout=1, read_timeout=1, write_timeout=1, pool_timeout=1, poll_timeout=1,
-                       concurrent_updates=1, backoff=0.05, max_retry_after=5, pace_burst=15)
+                       concurrent_updates=1, backoff=0.05, max_retry_after=5, pace_burst=15, pace_overall_burst=15)
 
 
 class RecordingStatus:

@@ -46,7 +46,8 @@ async def test_flood_control_waits_retry_after_then_sends(api: FakeBotApi, teleg
 async def test_sends_are_paced_within_telegrams_limits() -> None:
     async with FakeBotApi(TOKEN, enforce_limits=True) as strict:  # answers 429 past 30 sends in any 1 s
         adapter = TelegramAdapter(TOKEN, build_core().registry, api_url=strict.url,
-                                  options=replace(FAST, pace_burst=TelegramOptions().pace_burst))
+                                  options=replace(FAST, pace_burst=TelegramOptions().pace_burst,
+                                                  pace_overall_burst=TelegramOptions().pace_overall_burst))
         await adapter.start(build_core().handle)
         try:
             began = time.monotonic()
