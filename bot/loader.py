@@ -88,6 +88,8 @@ DURATION = re.compile(r"(?:(\d+)w)?\s*(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?")
 CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEFAULT_LENGTH = timedelta(hours=3)  # a meetup with neither `end` nor a schedule
+MAX_WRAPPED_SLOT = timedelta(hours=6)  # a slot such as 23:30-00:30 crosses midnight
+MAX_WRAPPED_EVENT = timedelta(hours=16)  # "start: 2027-01-12 19:00, end: 02:00" is the next day
 SLOT_KIND_WORDS = {
     "talk": SlotKind.TALK, "lecture": SlotKind.TALK, "break": SlotKind.BREAK,
     "mingling": SlotKind.MINGLING, "gathering": SlotKind.MINGLING, "q&a": SlotKind.QA,
@@ -438,8 +440,8 @@ class _Reader:
         raw = self.text(m, "end", path) or ""
         line = m.line_of("end")
         try:
-            if CLOCK.fullmatch(raw):  # "21:25": the same local day as the start
-                end = self.on_day(start.astimezone(self.tz).date(), parse_clock(raw))
+            if CLOCK.fullmatch(raw):  # "21:25": the same local day as the start (or 00:30 after it)
+                end = self.after_midnight(start, parse_clock(raw), MAX_WRAPPED_EVENT)
             else:
                 end = self.local_datetime(raw)
         except ValueError as exc:
@@ -471,11 +473,7 @@ class _Reader:
             kind = self.parsed(s, "kind", spath, parse_slot_kind, "talk, break, mingling, q&a or other")
             if span is None:
                 continue
-            day = start.astimezone(self.tz).date()
-            begin = self.on_day(day, span[0])
-            if begin < start - timedelta(hours=12):  # after midnight: the next day
-                begin = self.on_day(day + timedelta(days=1), span[0])
-            end = self.on_day(begin.astimezone(self.tz).date(), span[1])
+            begin, end = slot_span(start, span[0], span[1], self.tz)
             if end <= begin:
                 self.error(
                     s.line_of("time"),
@@ -559,7 +557,10 @@ class _Reader:
     # -- time --
 
     def on_day(self, day: date, at: time) -> datetime:
-        return check_exists(datetime.combine(day, at, self.tz))
+        return on_day(day, at, self.tz)
+
+    def after_midnight(self, begin: datetime, at: time, longest: timedelta) -> datetime:
+        return after_midnight(begin, at, longest, self.tz)
 
     def local_datetime(self, raw: str) -> datetime:
         """`2027-01-12 19:00` in the community timezone, or with an explicit offset."""
@@ -572,6 +573,35 @@ class _Reader:
                 raise ValueError("a start needs a time of day too")
             return check_exists(value.replace(tzinfo=self.tz))
         return value
+
+
+def on_day(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """`at` on `day` in `tz`; ValueError for a time the clocks skip."""
+    return check_exists(datetime.combine(day, at, tz))
+
+
+def after_midnight(begin: datetime, at: time, longest: timedelta, tz: ZoneInfo) -> datetime:
+    """`at` on the local day of `begin`; or on the next day when it is earlier than `begin`
+    and that makes a span of at most `longest` (23:30-00:30 is an hour, not a typo; a
+    reversed 20:15-19:30 would be 23 hours, so it stays on the same day and is reported)."""
+    day = begin.astimezone(tz).date()
+    same_day = on_day(day, at, tz)
+    if same_day > begin:
+        return same_day
+    next_day = on_day(day + timedelta(days=1), at, tz)
+    return next_day if next_day - begin <= longest else same_day
+
+
+def slot_span(start: datetime, begin: time, end: time, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The instants of a schedule slot `begin-end` of a meetup starting at `start`: on the
+    meetup's local day, or the next day for a slot after midnight (more than 12 hours before
+    the start by the clock). An end before the begin comes back as such, for the caller to
+    report. ValueError for a time the clocks skip."""
+    day = start.astimezone(tz).date()
+    first = on_day(day, begin, tz)
+    if first < start - timedelta(hours=12):
+        first = on_day(day + timedelta(days=1), begin, tz)
+    return first, after_midnight(first, end, MAX_WRAPPED_SLOT, tz)
 
 
 def check_exists(value: datetime) -> datetime:

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot.loader import check_exists, guess_slot_kind, slugify
+from bot.loader import check_exists, guess_slot_kind, slot_span, slugify
 from bot.model import Event, Link, ScheduleSlot, SlotKind, Speaker, Talk, Venue
 
 # ---- patterns ----------------------------------------------------------------------------
@@ -240,11 +240,11 @@ def _schedule(
     out: list[ScheduleSlot] = []
     for begin_t, end_t, title in slots:
         span = f"{begin_t:%H:%M}-{end_t:%H:%M} {title}"
-        # The loader's rules: a slot more than 12 hours before the start is after midnight.
-        begin = datetime.combine(day, begin_t, tz)
-        if begin < start - timedelta(hours=12):
-            begin = datetime.combine(day + timedelta(days=1), begin_t, tz)
-        end = datetime.combine(begin.date(), end_t, tz)
+        try:
+            begin, end = slot_span(start, begin_t, end_t, tz)  # the loader's own rules
+        except ValueError as exc:
+            problems.append(f"schedule line {span}: {exc}; left out")
+            continue
         if end <= begin or begin < start or (out and begin < out[-1].end):
             problems.append(f"schedule line {span} ends before it starts, overlaps or is out of order; left out")
             continue

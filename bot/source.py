@@ -58,13 +58,15 @@ class CalendarSource:
         try:
             return Calendar(load_calendar_data(self.path))
         except CalendarError as exc:
-            self.last_errors = tuple(str(e) for e in exc.errors)
+            errors = tuple(str(e) for e in exc.errors)
             log.error(
                 "%s has %d error(s); still serving the last good calendar:\n%s",
                 self.path,
-                len(exc.errors),
-                "\n".join(self.last_errors),
+                len(errors),
+                "\n".join(errors),
             )
+            # Published after the log line: whoever sees the errors here finds them logged too.
+            self.last_errors = errors
             return None
 
     def reload(self) -> bool:

@@ -195,3 +195,20 @@ def test_top_level_must_be_a_mapping() -> None:
 
 def test_empty_file() -> None:
     assert "expected a mapping of fields, got nothing" in only_error("")
+
+
+def test_a_slot_and_an_end_may_cross_midnight() -> None:
+    text = GOOD_EVENT.replace('end: "21:00"', 'end: "01:00"').replace(
+        "      - {time: 19:30-20:15, title: A talk}\n",
+        "      - {time: 19:30-20:15, title: A talk}\n      - {time: 23:30-00:30, title: Late hacking}\n",
+    )
+    data = parse_calendar(COMMUNITY_YAML + text, "cal.yaml")
+    event = data.events[0]
+    late = event.schedule[-1]
+    assert (late.end - late.start).total_seconds() == 3600
+    assert event.end.day == 13 and event.end.hour == 1
+
+
+def test_a_reversed_slot_is_still_a_mistake_not_a_23_hour_slot() -> None:
+    error = only_error(COMMUNITY_YAML + GOOD_EVENT.replace("19:30-20:15", "20:15-19:30"))
+    assert "the slot ends (19:30) before it starts (20:15)" in error
