@@ -1,7 +1,8 @@
 """Logging for the whole process: one format, and secrets redacted from every record.
 
 The httpx logger prints each request's full URL at INFO, and a Telegram Bot API URL contains
-the bot token, so it is held at WARNING; the redaction filter is the second line of defence.
+the bot token, so it is held at WARNING; the redaction (`adapters.log_redaction`, applied where
+records are made) is the second line of defence and covers every secret in the settings.
 """
 
 from __future__ import annotations
@@ -9,39 +10,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from adapters.log_redaction import redact_in_logs
+
 NOISY = ("httpx", "httpcore", "apscheduler.executors", "telegram.ext.Updater", "slack_bolt", "aiohttp.access")
 
 
-class RedactSecrets(logging.Filter):
-    def __init__(self, secrets: Iterable[str]) -> None:
-        super().__init__()
-        self.secrets = tuple(s for s in secrets if s and len(s) >= 6)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
-        message = record.getMessage()
-        redacted = message
-        for secret in self.secrets:
-            redacted = redacted.replace(secret, "[redacted]")
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        exc_text = record.exc_text
-        if exc_text:
-            for secret in self.secrets:
-                exc_text = exc_text.replace(secret, "[redacted]")
-            record.exc_text = exc_text
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        return True
-
-
-def setup_logging(level: str, secrets: Iterable[str]) -> RedactSecrets:
-    """Configure the root logger; the filter sits on the handler so it sees every record."""
-    redactor = RedactSecrets(secrets)
+def setup_logging(level: str, secrets: Iterable[str]) -> None:
+    """Configure the root logger and register every secret for redaction."""
+    for secret in secrets:
+        redact_in_logs(secret)
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(redactor)
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
@@ -49,4 +28,3 @@ def setup_logging(level: str, secrets: Iterable[str]) -> RedactSecrets:
     root.setLevel(level)
     for name in NOISY:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger(name).getEffectiveLevel()))
-    return redactor

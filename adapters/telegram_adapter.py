@@ -49,7 +49,7 @@ from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, Conte
 
 from adapters.base import MessageHandler
 from adapters.http_server import HttpServer
-from adapters.telegram_logging import redact_in_logs
+from adapters.log_redaction import redact_in_logs
 from adapters.telegram_pacing import SendPacer
 from adapters.telegram_render import TelegramDocument, TelegramPart, TelegramText, render
 from bot.commands import CommandRegistry, parse_command

@@ -1,10 +1,11 @@
-"""Keep the bot token out of every log record, whoever logs it and whatever handler is attached.
+"""Keep secrets (bot tokens, the database password) out of every log record, whoever logs it.
 
-The token is part of every Bot API URL: httpx logs each URL at INFO, python-telegram-bot logs
-its base URL at DEBUG, and an exception text can quote a URL. A handler filter (see
-`adapters.logging_setup`) only protects the handlers it sits on, and a logger filter only the
-records logged on that very logger, so the redaction happens where records are made: a log
-record factory, installed once per process, that rewrites any registered secret.
+A Telegram token is part of every Bot API URL: httpx logs each URL at INFO, python-telegram-bot
+logs its base URL at DEBUG, and an exception text can quote a URL. A handler filter only
+protects the handlers it sits on, and a logger filter only the records logged on that very
+logger, so the redaction happens where records are made: a log record factory, installed once
+per process, that rewrites any registered secret. `setup_logging` registers every secret in the
+settings; adapters register their own too, so they are safe wherever they run.
 """
 
 from __future__ import annotations
