@@ -26,6 +26,7 @@ check: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot adapters tests bench
+	$(BIN)/ruff format --check bot adapters tests bench
 	$(BIN)/mypy
 
 bench: $(STAMP)

@@ -68,8 +68,13 @@ class App:
 
         s = self.settings
         return TelegramAdapter(
-            token, self.registry, api_url=s.telegram_api_url, webhook_url=s.telegram_webhook_url,
-            webhook_secret=s.telegram_webhook_secret, http_server=self.http, status=self.announcements.store,
+            token,
+            self.registry,
+            api_url=s.telegram_api_url,
+            webhook_url=s.telegram_webhook_url,
+            webhook_secret=s.telegram_webhook_secret,
+            http_server=self.http,
+            status=self.announcements.store,
         )
 
     def slack_adapter(self, token: str) -> Adapter:
@@ -77,10 +82,16 @@ class App:
 
         s = self.settings
         return SlackAdapter(
-            token, self.registry, app_token=s.slack_app_token, signing_secret=s.slack_signing_secret,
-            api_url=s.slack_api_url, command=s.slack_command, team_ids=s.slack_team_ids,
+            token,
+            self.registry,
+            app_token=s.slack_app_token,
+            signing_secret=s.slack_signing_secret,
+            api_url=s.slack_api_url,
+            command=s.slack_command,
+            team_ids=s.slack_team_ids,
             # HTTP mode mounts /slack/events on the one shared server on $PORT (None when unset).
-            http_server=self.http, status=self.announcements.store,
+            http_server=self.http,
+            status=self.announcements.store,
         )
 
     async def run(self) -> int:

@@ -64,8 +64,10 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     subs, where = read_subscriptions(settings)
     chats = targets(configured, subs)
     source_name = "ANNOUNCE_CHATS" if settings.announce_chats is not None else f"{events} community.announce"
-    print(f"Announcements from {start.astimezone(tz):%a %d %b %Y %H:%M} to {end.astimezone(tz):%a %d %b %Y %H:%M} "
-          f"({tz.key})")
+    print(
+        f"Announcements from {start.astimezone(tz):%a %d %b %Y %H:%M} to {end.astimezone(tz):%a %d %b %Y %H:%M} "
+        f"({tz.key})"
+    )
     print(f"Target chats ({len(chats)}; from {source_name} and the {where}):")
     for chat in chats:
         print(f"  {chat.key}" + (f"  ({chat.title})" if chat.title else ""))

@@ -139,7 +139,10 @@ class SlackAdapter:
         self._on_message = on_message
         log.info(
             "Slack adapter ready (%s mode, team %s, bot user %s, command %s)",
-            "Socket" if self.socket_mode else "HTTP", self.own_team_id, self.bot_user_id, self.command,
+            "Socket" if self.socket_mode else "HTTP",
+            self.own_team_id,
+            self.bot_user_id,
+            self.command,
         )
 
     async def stop(self) -> None:

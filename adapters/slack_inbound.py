@@ -116,8 +116,11 @@ def from_slash_command(command: Mapping[str, Any]) -> IncomingMessage:
         title=command.get("channel_name") or None,
     )
     return _message(
-        chat, str(command.get("user_id", "")), command.get("user_name") or None,
-        str(command.get("text", "")), command.get("trigger_id") or None,
+        chat,
+        str(command.get("user_id", "")),
+        command.get("user_name") or None,
+        str(command.get("text", "")),
+        command.get("trigger_id") or None,
     )
 
 

@@ -71,7 +71,9 @@ def build_manifest(
         "features": {
             # The Messages tab lets people DM the bot.
             "app_home": {
-                "home_tab_enabled": False, "messages_tab_enabled": True, "messages_tab_read_only_enabled": False,
+                "home_tab_enabled": False,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": False,
             },
             "bot_user": {"display_name": name, "always_online": True},
             "slash_commands": [slash],

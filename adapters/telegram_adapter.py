@@ -318,10 +318,12 @@ class TelegramAdapter:
 
     def introduction(self) -> Reply:
         me = f"@{self.username}" if self.username else "the meetup bot"
-        return Reply((
-            paragraph(f"Hello! I am {me}: I answer questions about this community's meetups."),
-            paragraph("Try /next for the next meetup, or /help for everything I can do."),
-        ))
+        return Reply(
+            (
+                paragraph(f"Hello! I am {me}: I answer questions about this community's meetups."),
+                paragraph("Try /next for the next meetup, or /help for everything I can do."),
+            )
+        )
 
     # ---- sending -------------------------------------------------------------------------------
 
@@ -343,8 +345,9 @@ class TelegramAdapter:
                 if not ids:
                     raise
                 # Earlier parts are posted: sending the whole reply again would repeat them.
-                raise SendError(f"{exc} (after {len(ids)} of {len(parts)} parts were posted)",
-                                maybe_delivered=True) from exc
+                raise SendError(
+                    f"{exc} (after {len(ids)} of {len(parts)} parts were posted)", maybe_delivered=True
+                ) from exc
             ids.append(str(sent.message_id))
         return SendReceipt(target, tuple(ids))
 
@@ -377,8 +380,9 @@ class TelegramAdapter:
             except BadRequest as exc:
                 problem = exc.message.lower()
                 if "can't parse entities" in problem and not plain:
-                    log.warning("Telegram rejected the HTML for %s (%s); resending as plain text", target.key,
-                                exc.message)
+                    log.warning(
+                        "Telegram rejected the HTML for %s (%s); resending as plain text", target.key, exc.message
+                    )
                     plain = True
                 elif "chat not found" in problem:
                     raise await self._gone(target, exc.message) from exc
@@ -391,14 +395,20 @@ class TelegramAdapter:
                 if network_tries >= o.network_attempts:
                     raise SendError(f"Telegram unreachable: {exc.message}", retryable=True) from exc
                 delay = o.backoff * 2 ** (network_tries - 1)
-                log.warning("could not reach Telegram (%s); try %d of %d in %.1fs", exc.message, network_tries + 1,
-                            o.network_attempts, delay)
+                log.warning(
+                    "could not reach Telegram (%s); try %d of %d in %.1fs",
+                    exc.message,
+                    network_tries + 1,
+                    o.network_attempts,
+                    delay,
+                )
                 await asyncio.sleep(delay)
             except TelegramError as exc:
                 raise SendError(f"Telegram error: {exc.message}") from exc
 
-    async def _post(self, target: ChatRef, part: TelegramPart, *, plain: bool, preview_off: bool,
-                    reply_to: int | None) -> Message:
+    async def _post(
+        self, target: ChatRef, part: TelegramPart, *, plain: bool, preview_off: bool, reply_to: int | None
+    ) -> Message:
         bot = self.application.bot
         chat_id: int | str = int(target.chat_id) if target.chat_id.lstrip("-").isdigit() else target.chat_id
         thread = int(target.thread_id) if target.thread_id else None
@@ -406,15 +416,21 @@ class TelegramAdapter:
         mode = None if plain else ParseMode.HTML
         if isinstance(part, TelegramText):
             message: Message = await bot.send_message(
-                chat_id, part.plain if plain else part.html, parse_mode=mode, message_thread_id=thread,
+                chat_id,
+                part.plain if plain else part.html,
+                parse_mode=mode,
+                message_thread_id=thread,
                 reply_parameters=quote,
                 link_preview_options=LinkPreviewOptions(is_disabled=True) if preview_off else None,
             )
             return message
         assert isinstance(part, TelegramDocument)
         document: Message = await bot.send_document(
-            chat_id, InputFile(part.content, filename=part.filename), message_thread_id=thread,
-            caption=(part.caption_plain if plain else part.caption_html) or None, parse_mode=mode,
+            chat_id,
+            InputFile(part.content, filename=part.filename),
+            message_thread_id=thread,
+            caption=(part.caption_plain if plain else part.caption_html) or None,
+            parse_mode=mode,
             reply_parameters=quote,
         )
         return document
@@ -434,8 +450,7 @@ def _present(member: ChatMember) -> bool:
 def _unsure(exc: NetworkError) -> SendError:
     """An error after the request left us. Telegram may have posted it: never resend blindly."""
     if isinstance(exc, TimedOut) or isinstance(exc.__cause__, httpx.HTTPError):
-        return SendError(f"no answer from Telegram ({exc.message}); it may have been delivered",
-                         maybe_delivered=True)
+        return SendError(f"no answer from Telegram ({exc.message}); it may have been delivered", maybe_delivered=True)
     # Telegram answered with a server error: it did not take the message.
     return SendError(f"Telegram failed: {exc.message}", retryable=True)
 

@@ -39,8 +39,13 @@ class SendPacer(AIORateLimiter):
         overall_rate, overall_period = bucket(overall_burst, OVERALL_PER_SECOND, 1.0)
         group_rate, group_period = bucket(burst, GROUP_PER_MINUTE, 60.0)
         # max_retries=0: RetryAfter reaches the adapter, which bounds the waiting and logs it.
-        super().__init__(overall_max_rate=overall_rate, overall_time_period=overall_period,
-                         group_max_rate=group_rate, group_time_period=group_period, max_retries=0)
+        super().__init__(
+            overall_max_rate=overall_rate,
+            overall_time_period=overall_period,
+            group_max_rate=group_rate,
+            group_time_period=group_period,
+            max_retries=0,
+        )
 
     async def process_request(
         self,

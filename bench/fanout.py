@@ -100,8 +100,10 @@ async def run(total: int, groups: int, pace: float, workdir: Path) -> int:
     rate = outcome.sent / elapsed
     duplicates = sum(n - 1 for n in per_chat.values() if n > 1)
     print(f"fan-out of one reminder to {total} chats ({total - groups} private, {groups} groups)")
-    print(f"  sent:        {outcome.sent} (ledger: {sent_rows} sent; failed {outcome.failed}, "
-          f"uncertain {outcome.uncertain})")
+    print(
+        f"  sent:        {outcome.sent} (ledger: {sent_rows} sent; failed {outcome.failed}, "
+        f"uncertain {outcome.uncertain})"
+    )
     print(f"  time:        {elapsed:.1f} s")
     print(f"  achieved:    {rate:.1f} msg/s")
     print(f"  ratio:       {rate / TELEGRAM_LIMIT:.3f} of Telegram's {TELEGRAM_LIMIT:.0f} msg/s (target >= 0.9)")
@@ -116,8 +118,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chats", type=int, default=1000)
     parser.add_argument("--groups", type=int, default=100)
-    parser.add_argument("--pace", type=float, default=DEFAULT_PACE["telegram"],
-                        help=f"Delivery's pacing in msg/s (default {DEFAULT_PACE['telegram']})")
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=DEFAULT_PACE["telegram"],
+        help=f"Delivery's pacing in msg/s (default {DEFAULT_PACE['telegram']})",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="fanout-") as tmp:
         return asyncio.run(run(args.chats, args.groups, args.pace, Path(tmp)))

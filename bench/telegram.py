@@ -75,7 +75,10 @@ def card_html() -> str:
 async def start_ours(url: str) -> Callable[[], Awaitable[None]]:
     core = build_core()
     adapter = TelegramAdapter(
-        TOKEN, core.registry, api_url=url, options=TelegramOptions(concurrent_updates=CONCURRENCY, poll_timeout=1),
+        TOKEN,
+        core.registry,
+        api_url=url,
+        options=TelegramOptions(concurrent_updates=CONCURRENCY, poll_timeout=1),
         rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=0),
     )
     await adapter.start(core.handle)
@@ -96,8 +99,12 @@ async def start_bare(url: str, *, card: str | None = None) -> Callable[[], Await
             )
 
     builder = (
-        ApplicationBuilder().token(TOKEN).base_url(f"{url}/bot").job_queue(None)
-        .concurrent_updates(CONCURRENCY).connection_pool_size(TelegramOptions().connection_pool_size)
+        ApplicationBuilder()
+        .token(TOKEN)
+        .base_url(f"{url}/bot")
+        .job_queue(None)
+        .concurrent_updates(CONCURRENCY)
+        .connection_pool_size(TelegramOptions().connection_pool_size)
     )
     if card is not None:
         builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=0))
@@ -147,8 +154,9 @@ class Deliveries:
         return self.count
 
 
-async def measure(client: httpx.AsyncClient, url: str, sent: Deliveries, start: Runner, updates: int,
-                  chats: int) -> tuple[float, float]:
+async def measure(
+    client: httpx.AsyncClient, url: str, sent: Deliveries, start: Runner, updates: int, chats: int
+) -> tuple[float, float]:
     """Updates per second and bot-process CPU microseconds per update, for one bot."""
     stop = await start(url)
     try:
@@ -171,8 +179,15 @@ async def main(updates: int, rounds: int, chats: int) -> None:
         record = Path(tmp) / "sent.jsonl"
         record.touch()
         server = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.fakes.telegram_api", "--port", "0", "--record", str(record),
-            cwd=ROOT, stdout=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "tests.fakes.telegram_api",
+            "--port",
+            "0",
+            "--record",
+            str(record),
+            cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE,
         )
         try:
             assert server.stdout is not None
@@ -197,8 +212,10 @@ async def main(updates: int, rounds: int, chats: int) -> None:
         print(f"{label:27}: {rate[key]:7.0f} updates/s  {cpu[key]:6.0f} us CPU/update  (runs: {each})")
     for base in ("bare", "same work"):
         rate_ratio, cpu_ratio = rate["ours"] / rate[base], cpu[base] / cpu["ours"]
-        print(f"ours vs {base:10}: rate ratio {rate_ratio:4.2f}, CPU ratio {cpu_ratio:4.2f}"
-              "  (ours/base and base/ours: 1.0 is parity, target >= 0.9)")
+        print(
+            f"ours vs {base:10}: rate ratio {rate_ratio:4.2f}, CPU ratio {cpu_ratio:4.2f}"
+            "  (ours/base and base/ours: 1.0 is parity, target >= 0.9)"
+        )
 
 
 if __name__ == "__main__":

@@ -45,15 +45,19 @@ class AnnouncementCommands:
         if may_manage_subscription(req.message, self.organisers(req)):
             return None
         log.info("refused /%s from %s in %s", req.command, req.message.sender.key, req.message.chat.key)
-        return text_reply("Only this group's admins or the community's organisers can change that. "
-                          "(Anonymous admins: please ask as yourself.)")
+        return text_reply(
+            "Only this group's admins or the community's organisers can change that. "
+            "(Anonymous admins: please ask as yourself.)"
+        )
 
     async def subscribe(self, req: Request) -> Answer:
         if (refusal := self._refuse_manage(req)) is not None:
             return refusal
         await asyncio.to_thread(self.store.subscribe, req.message.chat, req.message.sender.key)
-        return text_reply(f"✅ This chat will get {req.calendar.community.display_name} meetup reminders "
-                          "and calls for speakers. /unsubscribe stops them.")
+        return text_reply(
+            f"✅ This chat will get {req.calendar.community.display_name} meetup reminders "
+            "and calls for speakers. /unsubscribe stops them."
+        )
 
     async def unsubscribe(self, req: Request) -> Answer:
         if (refusal := self._refuse_manage(req)) is not None:
@@ -90,8 +94,10 @@ class AnnouncementCommands:
         sender = req.message.sender
         if sender not in self.organisers(req):
             log.warning("refused /%s broadcast from %s in %s", req.command, sender.key, req.message.chat.key)
-            return text_reply("Sorry, only the community's organisers can broadcast. "
-                              "Send your idea to an organiser, or see /cfp for the standing call.")
+            return text_reply(
+                "Sorry, only the community's organisers can broadcast. "
+                "Send your idea to an organiser, or see /cfp for the standing call."
+            )
         text = req.arg_text.strip()
         if len(text) > MAX_BROADCAST:
             return text_reply(f"That is {len(text)} characters; please keep a broadcast under {MAX_BROADCAST}.")
@@ -106,8 +112,13 @@ class AnnouncementCommands:
             Command("subscribe", "Get meetup reminders and calls in this chat", self.subscribe, needs_admin=True),
             Command("unsubscribe", "Stop reminders and calls in this chat", self.unsubscribe, needs_admin=True),
             Command("subscriptions", "Which chats get the announcements", self.subscriptions),
-            Command("announce", "Broadcast a message to every announcement chat", self.announce,
-                    usage="<text>", organisers_only=True),
+            Command(
+                "announce",
+                "Broadcast a message to every announcement chat",
+                self.announce,
+                usage="<text>",
+                organisers_only=True,
+            ),
         ):
             registry.add(command, replace=True)
         return registry

@@ -37,13 +37,20 @@ class AnnouncementService:
         self.source = source
         self.store = Store(settings.database_url, clock=clock)
         self.delivery = Delivery(self.store, {}, owner=process_owner())
-        self.announcer = Announcer(source, self.store, self.delivery, configured_chats=self.configured_chats,
-                                   clock=clock, timing=timing or Timing())
+        self.announcer = Announcer(
+            source,
+            self.store,
+            self.delivery,
+            configured_chats=self.configured_chats,
+            clock=clock,
+            timing=timing or Timing(),
+        )
         self.scheduler = (
             AnnouncementScheduler(self.announcer, self.store, source) if settings.scheduler_enabled else None
         )
-        self.commands = AnnouncementCommands(self.store, self.announcer, organisers_override=settings.organisers,
-                                             configured_chats=self.configured_chats)
+        self.commands = AnnouncementCommands(
+            self.store, self.announcer, organisers_override=settings.organisers, configured_chats=self.configured_chats
+        )
         self.commands.register(registry)
         self._opened = False
         self._started = False
@@ -79,8 +86,11 @@ class AnnouncementService:
         self._started = True
         if self.scheduler is not None:
             await self.scheduler.start()
-            log.info("announcements: scheduler on, store %s, senders %s", self.store.dialect,
-                     ", ".join(self.delivery.senders) or "none")
+            log.info(
+                "announcements: scheduler on, store %s, senders %s",
+                self.store.dialect,
+                ", ".join(self.delivery.senders) or "none",
+            )
 
     async def stop(self) -> None:
         if self._started:

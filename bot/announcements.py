@@ -162,8 +162,9 @@ def due_between(calendar: Calendar, start: datetime, end: datetime) -> list[Anno
 
 
 def snapshot(event: Event) -> AnnouncedEvent:
-    return AnnouncedEvent(event.id, event.start.astimezone(UTC), event.venue.id if event.venue else None,
-                          event.is_cancelled)
+    return AnnouncedEvent(
+        event.id, event.start.astimezone(UTC), event.venue.id if event.venue else None, event.is_cancelled
+    )
 
 
 def needs_snapshot(event: Event) -> bool:
@@ -171,9 +172,7 @@ def needs_snapshot(event: Event) -> bool:
     return event.status is EventStatus.CONFIRMED
 
 
-def change_notices(
-    calendar: Calendar, announced: Mapping[str, AnnouncedEvent], now: datetime
-) -> list[Announcement]:
+def change_notices(calendar: Calendar, announced: Mapping[str, AnnouncedEvent], now: datetime) -> list[Announcement]:
     """One notice per announced meetup whose date, time, venue or status changed since, while
     the meetup (as announced or as now planned) has not happened yet."""
     out: list[Announcement] = []
@@ -230,15 +229,26 @@ def render(announcement: Announcement, calendar: Calendar, now: datetime) -> Rep
 def notice_reply(event: Event, changed: str, community: Community, now: datetime) -> Reply:
     tz = community.timezone
     if event.is_cancelled:
-        return Reply((Heading(f"❌ Cancelled: {event.title}"),
-                      paragraph(f"The meetup on {views.short_date(event, tz)} will not take place.")))
-    return Reply((
-        Heading(f"📅 Changed: {event.title}"),
-        paragraph(f"The {changed} changed. ", Bold("When: "), views.when_line(event, tz),
-                  f" ({views.relative_phrase(event.start, event.end, now, tz)})"),
-        paragraph(*views.venue_line(event)),
-        paragraph(f"Details: /event {event.id}"),
-    ), disable_link_preview=True)
+        return Reply(
+            (
+                Heading(f"❌ Cancelled: {event.title}"),
+                paragraph(f"The meetup on {views.short_date(event, tz)} will not take place."),
+            )
+        )
+    return Reply(
+        (
+            Heading(f"📅 Changed: {event.title}"),
+            paragraph(
+                f"The {changed} changed. ",
+                Bold("When: "),
+                views.when_line(event, tz),
+                f" ({views.relative_phrase(event.start, event.end, now, tz)})",
+            ),
+            paragraph(*views.venue_line(event)),
+            paragraph(f"Details: /event {event.id}"),
+        ),
+        disable_link_preview=True,
+    )
 
 
 def broadcast_reply(text: str, style: str, community: Community) -> Reply:

@@ -62,9 +62,7 @@ def import_posts(
     Raises CalendarError when the events file itself is invalid (fix it first), MergeError when
     it cannot be edited as text."""
     data = parse_calendar(events_text, filename)
-    parsed = tuple(
-        parse_post(text, source, data.community.timezone, data.speakers) for source, text in posts
-    )
+    parsed = tuple(parse_post(text, source, data.community.timezone, data.speakers) for source, text in posts)
     # Two posts of one meetup: the later file wins, like a later edit would.
     events = {p.event.id: p.event for p in parsed if p.event is not None}
     text, merge = events_text, MergeReport()

@@ -82,11 +82,7 @@ class CommandRegistry:
 
     def listed(self, *, include_organiser: bool = False) -> list[Command]:
         """Commands shown in /help and in platform menus, in registration order."""
-        return [
-            c
-            for c in self._commands.values()
-            if not c.hidden and (include_organiser or not c.organisers_only)
-        ]
+        return [c for c in self._commands.values() if not c.hidden and (include_organiser or not c.organisers_only)]
 
 
 # Telegram allows 1-32 characters of a-z, 0-9 and underscore in command names.

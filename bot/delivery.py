@@ -53,8 +53,9 @@ def targets(configured: Iterable[str], subscriptions: Iterable[Subscription]) ->
             continue
         by_key.setdefault(chat.key, chat)
     for sub in subscriptions:
-        if sub.subscribed:
-            by_key.setdefault(sub.chat.key, sub.chat)
+        # A subscription made in a forum topic says where in the chat to post.
+        if sub.subscribed and (sub.chat.thread_id or sub.chat.key not in by_key):
+            by_key[sub.chat.key] = sub.chat
     excluded = {s.chat.key for s in subscriptions if s.subscribed is False or not s.active}
     return [chat for key, chat in by_key.items() if key not in excluded]
 
@@ -131,9 +132,15 @@ class Delivery:
         counts = Counter(results)
         outcome = Outcome(**{name: counts[name] for name in Outcome.__dataclass_fields__})
         if outcome.sent or outcome.failed or outcome.uncertain:
-            log.info("%s: %d sent, %d already done, %d failed, %d uncertain, %d without a sender",
-                     announcement, outcome.sent, outcome.skipped, outcome.failed, outcome.uncertain,
-                     outcome.unroutable)
+            log.info(
+                "%s: %d sent, %d already done, %d failed, %d uncertain, %d without a sender",
+                announcement,
+                outcome.sent,
+                outcome.skipped,
+                outcome.failed,
+                outcome.uncertain,
+                outcome.unroutable,
+            )
         return outcome
 
     async def _one(self, announcement: str, reply: Reply, chat: ChatRef) -> str:

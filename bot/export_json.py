@@ -49,13 +49,23 @@ def event_to_json(event: Event, tz: ZoneInfo) -> dict[str, Any]:
         "filmed": event.filmed,
         "venue": venue_json,
         "schedule": [
-            {"start": f"{s.start.astimezone(tz):%H:%M}", "end": f"{s.end.astimezone(tz):%H:%M}",
-             "title": s.title, "kind": s.kind.value}
+            {
+                "start": f"{s.start.astimezone(tz):%H:%M}",
+                "end": f"{s.end.astimezone(tz):%H:%M}",
+                "title": s.title,
+                "kind": s.kind.value,
+            }
             for s in event.schedule
         ],
         "talks": [
-            {"title": t.title, "speakers": [s.name for s in t.speakers], "language": t.language,
-             "video": t.video, "slides": t.slides, "tags": list(t.tags)}
+            {
+                "title": t.title,
+                "speakers": [s.name for s in t.speakers],
+                "language": t.language,
+                "video": t.video,
+                "slides": t.slides,
+                "tags": list(t.tags),
+            }
             for t in event.talks
         ],
     }

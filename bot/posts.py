@@ -336,9 +336,7 @@ def _is_slot(line: str) -> bool:
 
 
 def _is_schedule_intro(line: str) -> bool:
-    return bool(re.fullmatch(r"schedule:?", line, re.IGNORECASE)) or (
-        "schedule" in line.lower() and line.endswith(":")
-    )
+    return bool(re.fullmatch(r"schedule:?", line, re.IGNORECASE)) or ("schedule" in line.lower() and line.endswith(":"))
 
 
 def _words(text: str) -> set[str]:

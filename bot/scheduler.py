@@ -141,8 +141,11 @@ class Announcer:
         now = self.clock()
         stale = await asyncio.to_thread(self.store.expire_claims, now - self.timing.lease)
         for row in stale:
-            log.warning("%s to %s was in flight when its sender stopped; at most once: not resending",
-                        row.announcement, row.chat_key)
+            log.warning(
+                "%s to %s was in flight when its sender stopped; at most once: not resending",
+                row.announcement,
+                row.chat_key,
+            )
         pending = await asyncio.to_thread(self.pending, now)
         if not pending:
             return []
@@ -237,8 +240,13 @@ class AnnouncementScheduler:
         self._loop = asyncio.get_running_loop()
         self.scheduler.start()
         # APScheduler runs on the real clock, so the first catch-up is due at the real "now".
-        self.scheduler.add_job(self.tick, IntervalTrigger(seconds=self.timing.tick), id=CATCH_UP_JOB,
-                               replace_existing=True, next_run_time=system_clock())
+        self.scheduler.add_job(
+            self.tick,
+            IntervalTrigger(seconds=self.timing.tick),
+            id=CATCH_UP_JOB,
+            replace_existing=True,
+            next_run_time=system_clock(),
+        )
         self.scheduler.add_job(self.rebuild, IntervalTrigger(hours=6), id=REBUILD_JOB, replace_existing=True)
 
     async def stop(self) -> None:
@@ -285,8 +293,14 @@ class AnnouncementScheduler:
             if job.id not in (CATCH_UP_JOB, REBUILD_JOB) and job.id not in wanted:
                 job.remove()
         for announcement in ahead:
-            self.scheduler.add_job(self.fire, DateTrigger(run_date=announcement.due), args=[announcement.key],
-                                   id=announcement.key, name=announcement.key, replace_existing=True)
+            self.scheduler.add_job(
+                self.fire,
+                DateTrigger(run_date=announcement.due),
+                args=[announcement.key],
+                id=announcement.key,
+                name=announcement.key,
+                replace_existing=True,
+            )
         log.info("scheduled %d announcement(s) in the next %s", len(ahead), self.timing.lookahead)
 
     async def fire(self, key: str) -> None:
@@ -297,7 +311,8 @@ class AnnouncementScheduler:
     def job_plan(self) -> list[tuple[str, datetime]]:
         """(id, next run) of every date job, for tests and the log."""
         return sorted(
-            (job.id, job.next_run_time) for job in self.scheduler.get_jobs()
+            (job.id, job.next_run_time)
+            for job in self.scheduler.get_jobs()
             if job.id not in (CATCH_UP_JOB, REBUILD_JOB)
         )
 

@@ -111,10 +111,13 @@ class Broadcast:
 def _tables(prefix: str) -> tuple[MetaData, Table, Table, Table, Table]:
     md = MetaData()
     subs = Table(
-        f"{prefix}subscriptions", md,
+        f"{prefix}subscriptions",
+        md,
         Column("chat_key", String(200), primary_key=True),
         Column("platform", String(32), nullable=False),
         Column("chat_id", String(160), nullable=False),
+        # A Telegram forum topic (or Slack thread) the chat was subscribed from: posts go there.
+        Column("thread_id", String(64)),
         Column("title", String(300)),
         Column("subscribed", Boolean),
         Column("active", Boolean, nullable=False, default=True),
@@ -123,7 +126,8 @@ def _tables(prefix: str) -> tuple[MetaData, Table, Table, Table, Table]:
         Column("updated_at", UTCDateTime, nullable=False),
     )
     ledger = Table(
-        f"{prefix}deliveries", md,
+        f"{prefix}deliveries",
+        md,
         Column("announcement", String(300), primary_key=True),
         Column("chat_key", String(200), primary_key=True),
         Column("state", String(16), nullable=False),
@@ -135,7 +139,8 @@ def _tables(prefix: str) -> tuple[MetaData, Table, Table, Table, Table]:
         Column("message_ids", String(300)),
     )
     broadcasts = Table(
-        f"{prefix}broadcasts", md,
+        f"{prefix}broadcasts",
+        md,
         Column("key", String(300), primary_key=True),
         Column("kind", String(32), nullable=False),
         Column("text", Text, nullable=False),
@@ -143,7 +148,8 @@ def _tables(prefix: str) -> tuple[MetaData, Table, Table, Table, Table]:
         Column("created_at", UTCDateTime, nullable=False, index=True),
     )
     announced = Table(
-        f"{prefix}announced_events", md,
+        f"{prefix}announced_events",
+        md,
         Column("event_id", String(200), primary_key=True),
         Column("start", UTCDateTime, nullable=False),
         Column("venue", String(200)),
@@ -233,8 +239,16 @@ class Store:
 
     def _upsert_sub(self, conn: Connection, chat: ChatRef, by: str | None, **values: Any) -> None:
         now = self.clock()
-        row = {"chat_key": chat.key, "platform": chat.platform, "chat_id": chat.chat_id,
-               "title": chat.title, "updated_by": by, "updated_at": now, "active": True, **values}
+        row = {
+            "chat_key": chat.key,
+            "platform": chat.platform,
+            "chat_id": chat.chat_id,
+            "title": chat.title,
+            "updated_by": by,
+            "updated_at": now,
+            "active": True,
+            **values,
+        }
         stmt = self._insert(self.subs).values(**row)
         changes = {k: row[k] for k in (*values, "updated_at", "updated_by")}
         if chat.title:
@@ -242,8 +256,9 @@ class Store:
         conn.execute(stmt.on_conflict_do_update(index_elements=["chat_key"], set_=changes))
 
     def subscribe(self, chat: ChatRef, by: str | None = None) -> None:
+        """Subscribe the chat; in a forum topic, announcements then go to that topic."""
         with self.engine.begin() as conn:
-            self._upsert_sub(conn, chat, by, subscribed=True, active=True, reason=None)
+            self._upsert_sub(conn, chat, by, subscribed=True, active=True, reason=None, thread_id=chat.thread_id)
 
     def unsubscribe(self, chat: ChatRef, by: str | None = None) -> None:
         with self.engine.begin() as conn:
@@ -273,7 +288,11 @@ class Store:
             rows = conn.execute(select(self.subs).order_by(self.subs.c.chat_key)).all()
         return [
             Subscription(
-                ChatRef(r.platform, r.chat_id, title=r.title), r.subscribed, bool(r.active), r.reason, r.updated_at
+                ChatRef(r.platform, r.chat_id, thread_id=r.thread_id, title=r.title),
+                r.subscribed,
+                bool(r.active),
+                r.reason,
+                r.updated_at,
             )
             for r in rows
         ]
@@ -302,8 +321,9 @@ class Store:
             # RETURNING, not rowcount: psycopg 3 reports -1 for an INSERT ... ON CONFLICT.
             inserted = conn.execute(
                 self._insert(self.ledger)
-                .values(announcement=announcement, chat_key=chat_key, state=CLAIMED, owner=owner,
-                        attempts=1, claimed_at=now)
+                .values(
+                    announcement=announcement, chat_key=chat_key, state=CLAIMED, owner=owner, attempts=1, claimed_at=now
+                )
                 .on_conflict_do_nothing(index_elements=["announcement", "chat_key"])
                 .returning(self.ledger.c.state)
             ).first()
@@ -322,15 +342,26 @@ class Store:
 
     def _settle(self, announcement: str, chat_key: str, owner: str, **values: Any) -> bool:
         with self.engine.begin() as conn:
-            return conn.execute(
-                update(self.ledger)
-                .where(self._row(announcement, chat_key), self.ledger.c.owner == owner, self.ledger.c.state == CLAIMED)
-                .values(**values)
-            ).rowcount == 1
+            return (
+                conn.execute(
+                    update(self.ledger)
+                    .where(
+                        self._row(announcement, chat_key), self.ledger.c.owner == owner, self.ledger.c.state == CLAIMED
+                    )
+                    .values(**values)
+                ).rowcount
+                == 1
+            )
 
     def mark_sent(self, announcement: str, chat_key: str, owner: str, message_ids: Iterable[str] = ()) -> bool:
-        return self._settle(announcement, chat_key, owner, state=SENT, sent_at=self.clock(),
-                            message_ids=",".join(message_ids)[:300] or None)
+        return self._settle(
+            announcement,
+            chat_key,
+            owner,
+            state=SENT,
+            sent_at=self.clock(),
+            message_ids=",".join(message_ids)[:300] or None,
+        )
 
     def mark_failed(self, announcement: str, chat_key: str, owner: str, detail: str) -> bool:
         return self._settle(announcement, chat_key, owner, state=FAILED, detail=detail[:500])
@@ -343,14 +374,16 @@ class Store:
         `max_attempts` sends were tried (the row is then FAILED)."""
         with self.engine.begin() as conn:
             row = conn.execute(
-                select(self.ledger.c.attempts).where(self._row(announcement, chat_key), self.ledger.c.owner == owner,
-                                                     self.ledger.c.state == CLAIMED)
+                select(self.ledger.c.attempts).where(
+                    self._row(announcement, chat_key), self.ledger.c.owner == owner, self.ledger.c.state == CLAIMED
+                )
             ).first()
             if row is None:
                 return False
             retry = bool(row.attempts < max_attempts)
             conn.execute(
-                update(self.ledger).where(self._row(announcement, chat_key), self.ledger.c.owner == owner)
+                update(self.ledger)
+                .where(self._row(announcement, chat_key), self.ledger.c.owner == owner)
                 .values(state=RETRY if retry else FAILED, detail=detail[:500])
             )
             return retry
@@ -362,8 +395,15 @@ class Store:
             for chat_key in chat_keys:
                 conn.execute(
                     self._insert(self.ledger)
-                    .values(announcement=announcement, chat_key=chat_key, state=SUPERSEDED, owner=owner,
-                            attempts=0, claimed_at=now, detail=detail[:500])
+                    .values(
+                        announcement=announcement,
+                        chat_key=chat_key,
+                        state=SUPERSEDED,
+                        owner=owner,
+                        attempts=0,
+                        claimed_at=now,
+                        detail=detail[:500],
+                    )
                     .on_conflict_do_nothing(index_elements=["announcement", "chat_key"])
                 )
 
@@ -374,8 +414,9 @@ class Store:
         with self.engine.connect() as conn:
             for start in range(0, len(keys), 500):
                 rows = conn.execute(
-                    select(self.ledger.c.announcement, self.ledger.c.chat_key)
-                    .where(self.ledger.c.announcement.in_(keys[start:start + 500]), self.ledger.c.state != RETRY)
+                    select(self.ledger.c.announcement, self.ledger.c.chat_key).where(
+                        self.ledger.c.announcement.in_(keys[start : start + 500]), self.ledger.c.state != RETRY
+                    )
                 )
                 for announcement, chat_key in rows:
                     out[announcement].add(chat_key)
@@ -411,15 +452,21 @@ class Store:
 
     def add_broadcast(self, broadcast: Broadcast) -> None:
         with self.engine.begin() as conn:
-            conn.execute(self.broadcasts.insert().values(
-                key=broadcast.key, kind=broadcast.kind, text=broadcast.text,
-                author=broadcast.author, created_at=broadcast.created_at,
-            ))
+            conn.execute(
+                self.broadcasts.insert().values(
+                    key=broadcast.key,
+                    kind=broadcast.kind,
+                    text=broadcast.text,
+                    author=broadcast.author,
+                    created_at=broadcast.created_at,
+                )
+            )
 
     def broadcasts_since(self, since: datetime) -> list[Broadcast]:
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(self.broadcasts).where(self.broadcasts.c.created_at >= since)
+                select(self.broadcasts)
+                .where(self.broadcasts.c.created_at >= since)
                 .order_by(self.broadcasts.c.created_at)
             ).all()
         return [Broadcast(r.key, r.kind, r.text, r.author, r.created_at) for r in rows]
@@ -435,7 +482,8 @@ class Store:
         values = {"start": state.start, "venue": state.venue, "cancelled": state.cancelled, "updated_at": self.clock()}
         with self.engine.begin() as conn:
             conn.execute(
-                self._insert(self.announced).values(event_id=state.event_id, **values)
+                self._insert(self.announced)
+                .values(event_id=state.event_id, **values)
                 .on_conflict_do_update(index_elements=["event_id"], set_=values)
             )
 

@@ -46,7 +46,7 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 
 
 def hhmm(moment: datetime) -> str:
-    """"19:05". Plain formatting: strftime is several times slower on the /next hot path."""
+    """ "19:05". Plain formatting: strftime is several times slower on the /next hot path."""
     return f"{moment.hour:02d}:{moment.minute:02d}"
 
 
@@ -80,7 +80,7 @@ def relative_phrase(start: datetime, end: datetime, now: datetime, tz: ZoneInfo)
 
 
 def when_line(event: Event, tz: ZoneInfo) -> str:
-    """"Tuesday, 12 January 2027, 19:00–21:25 IST"."""
+    """ "Tuesday, 12 January 2027, 19:00–21:25 IST"."""
     start, end = event.start.astimezone(tz), event.end.astimezone(tz)
     day = f"{WEEKDAYS[start.weekday()]}, {start.day} {MONTHS[start.month - 1]} {start.year}"
     if end.date() != start.date():
@@ -89,7 +89,7 @@ def when_line(event: Event, tz: ZoneInfo) -> str:
 
 
 def short_date(event: Event, tz: ZoneInfo) -> str:
-    """"Tue 12 Jan 2027, 19:00"."""
+    """ "Tue 12 Jan 2027, 19:00"."""
     start = event.start.astimezone(tz)
     return f"{WEEKDAYS[start.weekday()][:3]} {start.day} {MONTHS[start.month - 1][:3]} {start.year}, {hhmm(start)}"
 

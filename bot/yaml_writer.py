@@ -111,7 +111,11 @@ def merge_events(
         result = result[:start] + new + result[end:]
     parse_calendar(result, filename)  # the merge must leave a valid file; raises if not
     return result, MergeReport(
-        tuple(plan.added), tuple(plan.updated), tuple(plan.kept), tuple(plan.speakers), tuple(plan.venues),
+        tuple(plan.added),
+        tuple(plan.updated),
+        tuple(plan.kept),
+        tuple(plan.speakers),
+        tuple(plan.venues),
         tuple(plan.same_as),
     )
 

@@ -66,7 +66,8 @@ class FakeApiProcess:
 def reminder_due_now(path: Path, title: str = "Crash Test") -> None:
     """An events file whose one meetup's reminder fell due a moment ago (within grace)."""
     start = (datetime.now(UTC) + timedelta(hours=2)).replace(microsecond=0)
-    path.write_text(f"""\
+    path.write_text(
+        f"""\
 community:
   name: Crash Test Meetup
   timezone: Asia/Jerusalem
@@ -75,7 +76,9 @@ events:
     title: {title}
     start: "{start.isoformat()}"
     reminders: [{{before: 2h}}]
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
 
 
 class BotProcess:
@@ -83,8 +86,9 @@ class BotProcess:
         self.log = log.open("a", encoding="utf-8")
         full = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SLACK_", "DATABASE_URL"))}
         full.update(env)
-        self.proc = subprocess.Popen(BOT, cwd=ROOT, env=full, stdin=subprocess.DEVNULL, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            BOT, cwd=ROOT, env=full, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT
+        )
 
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)

@@ -23,6 +23,7 @@ class RecordingSender:
         self.script = script
         self.delay = delay
         self.posted: list[tuple[str, str]] = []  # (chat key, plain text)
+        self.targets: list[ChatRef] = []  # where each post went, forum topic included
         self.attempts: Counter[str] = Counter()
 
     async def send(self, chat: ChatRef, reply: Reply) -> SendReceipt:
@@ -33,6 +34,7 @@ class RecordingSender:
         if isinstance(outcome, SendError):
             raise outcome
         self.posted.append((chat.key, reply.plain_text()))
+        self.targets.append(chat)
         return SendReceipt(outcome or chat, (str(len(self.posted)),))
 
     def count(self, chat_key: str) -> int:

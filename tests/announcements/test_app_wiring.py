@@ -19,8 +19,9 @@ from tests.fakes.clock import FixedClock
 
 async def test_app_posts_a_due_reminder_to_the_console_once(tmp_path: Path) -> None:
     events = tmp_path / "events.yaml"
-    events.write_text(COMMUNITY_YAML + "events:\n  - {id: m, title: Fast Packets, start: 2027-01-19 19:00}\n",
-                      encoding="utf-8")
+    events.write_text(
+        COMMUNITY_YAML + "events:\n  - {id: m, title: Fast Packets, start: 2027-01-19 19:00}\n", encoding="utf-8"
+    )
     db = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
     settings = Settings(events_file=events, database_url=db, announce_chats=("console:local",))
     read_fd, write_fd = os.pipe()

@@ -47,11 +47,17 @@ class Harness:
         self.source = CalendarSource(Calendar(parse_calendar(COMMUNITY, "t.yaml")))
         self.senders = {"telegram": RecordingSender("telegram"), "slack": RecordingSender("slack")}
         configured = lambda: self.source.current.community.announce  # noqa: E731
-        self.announcer = Announcer(self.source, store, Delivery(store, self.senders, owner="t", pace={}),
-                                   configured_chats=configured, clock=clock)
+        self.announcer = Announcer(
+            self.source,
+            store,
+            Delivery(store, self.senders, owner="t", pace={}),
+            configured_chats=configured,
+            clock=clock,
+        )
         registry = register_calendar_commands(CommandRegistry())
-        AnnouncementCommands(store, self.announcer, organisers_override=organisers,
-                             configured_chats=configured).register(registry)
+        AnnouncementCommands(
+            store, self.announcer, organisers_override=organisers, configured_chats=configured
+        ).register(registry)
         self.bot = Bot(self.source, registry, clock)
         self.clock = clock
 
@@ -87,13 +93,16 @@ async def test_an_organiser_broadcasts_to_every_chat_on_every_platform(h: Harnes
         assert "eBPF" in text
 
 
-@pytest.mark.parametrize("user", [
-    UserRef("telegram", "7", "Eve"),
-    UserRef("telegram", "U0ORG"),  # an organiser's Slack id, but on Telegram
-    UserRef("slack", "42"),  # an organiser's Telegram id, but on Slack
-    UserRef("telegram", "1087968824", "Group", is_chat_admin=True),  # anonymous admin: never trusted
-    UserRef("telegram", "8", "Organiser", is_chat_admin=True),  # a display name proves nothing
-])
+@pytest.mark.parametrize(
+    "user",
+    [
+        UserRef("telegram", "7", "Eve"),
+        UserRef("telegram", "U0ORG"),  # an organiser's Slack id, but on Telegram
+        UserRef("slack", "42"),  # an organiser's Telegram id, but on Slack
+        UserRef("telegram", "1087968824", "Group", is_chat_admin=True),  # anonymous admin: never trusted
+        UserRef("telegram", "8", "Organiser", is_chat_admin=True),  # a display name proves nothing
+    ],
+)
 async def test_anyone_else_is_refused_politely_and_logged(
     h: Harness, user: UserRef, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -120,7 +129,8 @@ async def test_subscribe_needs_a_group_admin_or_an_organiser(h: Harness) -> None
     other = ChatRef("telegram", "-1009", title="Another group")
     assert "Only this group's admins" in await h.say("/subscribe", UserRef("telegram", "7"), other)
     assert "Only this group's admins" in await h.say(
-        "/subscribe", UserRef("telegram", "1087968824", is_chat_admin=True), other)
+        "/subscribe", UserRef("telegram", "1087968824", is_chat_admin=True), other
+    )
     assert "will get" in await h.say("/subscribe", UserRef("telegram", "7", is_chat_admin=True), other)
     assert "will get" in await h.say("/subscribe", UserRef("slack", "U0ORG"), ChatRef("slack", "C9"))
     assert "will get" in await h.say("/subscribe", UserRef("telegram", "555"), PRIVATE)  # anyone, privately
@@ -133,7 +143,8 @@ async def test_unsubscribe_removes_a_configured_chat_and_subscriptions_says_so(h
     admin = UserRef("telegram", "9", is_chat_admin=True)
     assert "no more reminders" in await h.say("/unsubscribe", admin)
     assert "This chat does not get the announcements; 1 chat(s) do in all." in await h.say(
-        "/subscriptions", UserRef("telegram", "7"))
+        "/subscriptions", UserRef("telegram", "7")
+    )
     await h.say("/announce hello", UserRef("telegram", "42"), PRIVATE)
     assert [chat for chat, _ in h.posted()] == ["slack:C1"]
     organiser_view = await h.say("/subscriptions", UserRef("slack", "U0ORG"), SLACK)
@@ -144,3 +155,13 @@ async def test_unsubscribe_removes_a_configured_chat_and_subscriptions_says_so(h
 
 async def test_announce_needs_text(h: Harness) -> None:
     assert "Usage: /announce <text>" in await h.say("/announce", UserRef("telegram", "42"))
+
+
+async def test_subscribing_from_a_forum_topic_posts_announcements_to_that_topic(h: Harness) -> None:
+    # The group is also listed in community.announce (no topic): the topic it chose wins.
+    topic = ChatRef("telegram", "-1001", thread_id="77", title="Kernel group")
+    admin = UserRef("telegram", "7", is_chat_admin=True)
+    assert "will get" in await h.say("/subscribe", admin, topic)
+    assert "Sending it to" in await h.say("/announce Doors open at 18:30", UserRef("telegram", "42"), PRIVATE)
+    (target,) = [c for c in h.senders["telegram"].targets if c.key == "telegram:-1001"]
+    assert target.thread_id == "77"

@@ -30,8 +30,14 @@ MAX_IN_FLIGHT = inspect.signature(Delivery).parameters["max_in_flight"].default
 
 
 def bot_env(api: FakeApiProcess, events: Path, chats: list[str], **extra: str) -> dict[str, str]:
-    return {"TELEGRAM_BOT_TOKEN": "123456:crash-test-token", "TELEGRAM_API_URL": api.url,
-            "EVENTS_FILE": str(events), "ANNOUNCE_CHATS": ",".join(chats), "LOG_LEVEL": "INFO", **extra}
+    return {
+        "TELEGRAM_BOT_TOKEN": "123456:crash-test-token",
+        "TELEGRAM_API_URL": api.url,
+        "EVENTS_FILE": str(events),
+        "ANNOUNCE_CHATS": ",".join(chats),
+        "LOG_LEVEL": "INFO",
+        **extra,
+    }
 
 
 def settled_after_restart(store: Store, chats: int, in_doubt: set[str]) -> bool:
@@ -133,4 +139,3 @@ def _sent_rows(store: Store) -> int:
         return sum(1 for r in store.ledger_rows() if r.state == "sent")
     except Exception:
         return 0
-

@@ -51,8 +51,11 @@ async def test_deliver_twice_sends_once(store: Store) -> None:
 
 async def test_two_leaders_on_one_database_never_double_send(store: Store) -> None:
     # Two processes' worth of Delivery (separate owners, engines and senders) racing.
-    other = Store(store.url if store.dialect == "sqlite" else store.engine.url.render_as_string(False),
-                  prefix=store.prefix, clock=store.clock)
+    other = Store(
+        store.url if store.dialect == "sqlite" else store.engine.url.render_as_string(False),
+        prefix=store.prefix,
+        clock=store.clock,
+    )
     try:
         a, b = RecordingSender(delay=0.001), RecordingSender(delay=0.001)
         await asyncio.gather(
@@ -114,7 +117,8 @@ async def test_a_moved_chat_moves_its_subscription(store: Store) -> None:
 
 async def test_chats_without_a_sender_are_left_unclaimed_for_a_process_that_has_one(store: Store) -> None:
     out = await Delivery(store, {"telegram": RecordingSender()}, owner="a", pace={}).deliver(
-        "r", REPLY, [ChatRef("slack", "C1"), CHATS[0]])
+        "r", REPLY, [ChatRef("slack", "C1"), CHATS[0]]
+    )
     assert (out.sent, out.unroutable) == (1, 1)
     assert [r.chat_key for r in store.ledger_rows("r")] == [CHATS[0].key]
 

@@ -194,8 +194,9 @@ def test_calls_never_go_out_in_quiet_hours() -> None:
         assert local.hour == 8 and local.minute == 0 and local.weekday() == 5  # Saturday 08:00
         assert not ann.in_quiet_hours(local.time(), cal.community.calls)
     early = calendar_from_yaml(NEEDY, community=COMMUNITY_WITH_CALLS.format(extra="quiet_hours: 22:00-23:45"))
-    assert {c.due.astimezone(tz).strftime("%a %H:%M") for c in ann.calls_between(early, utc(2027, 2, 1),
-                                                                                  utc(2027, 2, 20))} == {"Fri 23:45"}
+    assert {
+        c.due.astimezone(tz).strftime("%a %H:%M") for c in ann.calls_between(early, utc(2027, 2, 1), utc(2027, 2, 20))
+    } == {"Fri 23:45"}
 
 
 def test_call_time_is_local_across_dst() -> None:

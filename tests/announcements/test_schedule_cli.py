@@ -11,12 +11,15 @@ from bot.messages import ChatRef
 from bot.store import Store
 from tests.conftest import COMMUNITY_YAML
 
-EVENTS = COMMUNITY_YAML + """\
+EVENTS = (
+    COMMUNITY_YAML
+    + """\
   reminders: [{day_before: "10:00"}, {before: 2h}]
 events:
   - {id: spring, title: Spring Meetup, start: 2027-03-27 19:00, needs: [venue]}
   - {id: gone, title: Cancelled Meetup, start: 2027-03-30 19:00, status: cancelled}
 """
+)
 
 
 @pytest.fixture

@@ -38,8 +38,11 @@ events:
     return Calendar(parse_calendar(COMMUNITY_YAML + body, "t.yaml"))
 
 
-def make(store: Store, clock: FixedClock, source: CalendarSource | None = None,
-         ) -> tuple[Announcer, CalendarSource, dict[str, RecordingSender]]:
+def make(
+    store: Store,
+    clock: FixedClock,
+    source: CalendarSource | None = None,
+) -> tuple[Announcer, CalendarSource, dict[str, RecordingSender]]:
     source = source or CalendarSource(calendar(venue="a"))
     senders = {"telegram": RecordingSender("telegram"), "slack": RecordingSender("slack")}
     delivery = Delivery(store, senders, owner="test", pace={})
@@ -103,7 +106,9 @@ async def test_cancelling_an_announced_meetup_sends_a_notice_and_no_more_reminde
     clock.advance(timedelta(minutes=5))
     await announcer.catch_up()
     assert [line for chat, line in posts(senders) if chat == CHATS[0]] == [
-        "⏰ Reminder: Fast Packets", "❌ Cancelled: Fast Packets"]
+        "⏰ Reminder: Fast Packets",
+        "❌ Cancelled: Fast Packets",
+    ]
 
 
 async def test_planned_meetups_changing_send_no_notice(store: Store, clock: FixedClock) -> None:
@@ -128,7 +133,9 @@ async def test_a_notice_covers_the_reminder_that_moving_makes_due_at_once(store:
     await announcer.catch_up()
     await announcer.catch_up()
     assert [line for chat, line in posts(senders) if chat == CHATS[2]] == [
-        "⏰ Reminder: Fast Packets", "📅 Changed: Fast Packets"]
+        "⏰ Reminder: Fast Packets",
+        "📅 Changed: Fast Packets",
+    ]
 
 
 async def test_broadcast_reaches_every_chat_once_even_after_a_restart(store: Store, clock: FixedClock) -> None:
@@ -156,7 +163,8 @@ async def test_jobs_have_deterministic_ids_and_follow_the_calendar(store: Store,
         source.replace(calendar(start="2027-01-26 19:00"))  # the watcher thread's view of it
         await asyncio.sleep(0.05)
         assert [job for job, _ in scheduler.job_plan()] == [
-            "call:2027-W03", "reminder:m:day_before@10:00:2027-01-26T17:00Z",
+            "call:2027-W03",
+            "reminder:m:day_before@10:00:2027-01-26T17:00Z",
         ]
         job = scheduler.scheduler.get_job("call:2027-W03")
         assert job.misfire_grace_time == 6 * 3600 and job.coalesce
@@ -177,8 +185,13 @@ events:
 """
     source = CalendarSource(Calendar(parse_calendar(COMMUNITY_YAML + body, "t.yaml")))
     senders = {"telegram": RecordingSender("telegram"), "slack": RecordingSender("slack")}
-    announcer = Announcer(source, store, Delivery(store, senders, owner="x", pace={}), configured_chats=lambda: CHATS,
-                          timing=Timing(tick=3600))
+    announcer = Announcer(
+        source,
+        store,
+        Delivery(store, senders, owner="x", pace={}),
+        configured_chats=lambda: CHATS,
+        timing=Timing(tick=3600),
+    )
     store.clock = announcer.clock
     scheduler = AnnouncementScheduler(announcer, store, source)
     await scheduler.start()

@@ -21,7 +21,9 @@ from tests.conftest import COMMUNITY_YAML, SHIPPED_EVENTS
 
 STAMP = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
-DST_EVENTS = COMMUNITY_YAML + """\
+DST_EVENTS = (
+    COMMUNITY_YAML
+    + """\
 events:
   - id: before-dst
     title: Winter evening
@@ -52,6 +54,7 @@ events:
       - {time: "00:00-00:30", title: Pizza}
       - {time: 00:30-01:30, title: Demos}
 """
+)
 
 
 def dst_data() -> CalendarData:

@@ -15,7 +15,9 @@ TZ = ZoneInfo("Asia/Jerusalem")
 
 def test_the_posts_front_matter_date_is_read_though_it_is_not_a_yaml_timestamp() -> None:
     assert front_matter_instant("2016-09-04 16-00-00 +0300") == (
-        date(2016, 9, 4), time(16, 0), timezone(timedelta(hours=3))
+        date(2016, 9, 4),
+        time(16, 0),
+        timezone(timedelta(hours=3)),
     )
     valid = datetime(2016, 9, 4, 16, 0, tzinfo=timezone(timedelta(hours=3)))  # what PyYAML gives for 16:00:00
     assert front_matter_instant(valid) == (date(2016, 9, 4), time(16, 0), timezone(timedelta(hours=3)))

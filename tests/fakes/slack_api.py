@@ -95,8 +95,16 @@ class FakeSlack:
 
     # ---- test controls ----------------------------------------------------------------------
 
-    def fail(self, method: str, error: str, *, status: int = 200, retry_after: int | None = None,
-             times: int = 1, raw_body: str | None = None) -> None:
+    def fail(
+        self,
+        method: str,
+        error: str,
+        *,
+        status: int = 200,
+        retry_after: int | None = None,
+        times: int = 1,
+        raw_body: str | None = None,
+    ) -> None:
         """The next `times` calls of `method` fail this way; later calls succeed again."""
         for _ in range(times):
             self._failures[method].append(Failure(error, status, retry_after, raw_body))
@@ -122,8 +130,7 @@ class FakeSlack:
 
     # ---- Socket Mode ---------------------------------------------------------------------------
 
-    async def push(self, kind: str, payload: dict[str, Any], *, retry_attempt: int = 0,
-                   retry_reason: str = "") -> str:
+    async def push(self, kind: str, payload: dict[str, Any], *, retry_attempt: int = 0, retry_reason: str = "") -> str:
         """Send one envelope (`events_api`, `slash_commands`, `interactive`) to every connected
         client; returns its envelope_id."""
         envelope_id = f"env-{next(self._ids)}"
@@ -156,12 +163,16 @@ class FakeSlack:
         await ws.prepare(request)
         self._sockets.append(ws)
         await self._notify(lambda: setattr(self, "socket_connections", self.socket_connections + 1))
-        await ws.send_str(json.dumps({
-            "type": "hello",
-            "num_connections": 1,
-            "debug_info": {"host": "applink-fake", "approximate_connection_time": 18060},
-            "connection_info": {"app_id": "A0MEETUP"},
-        }))
+        await ws.send_str(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "num_connections": 1,
+                    "debug_info": {"host": "applink-fake", "approximate_connection_time": 18060},
+                    "connection_info": {"app_id": "A0MEETUP"},
+                }
+            )
+        )
         try:
             async for msg in ws:
                 if msg.type == WSMsgType.TEXT:
@@ -196,16 +207,26 @@ class FakeSlack:
     def _success(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
             return {
-                "ok": True, "url": "https://meetup-fake.slack.com/", "team": "Meetup", "user": "meetup-bot",
-                "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": "B0MEETUP",
+                "ok": True,
+                "url": "https://meetup-fake.slack.com/",
+                "team": "Meetup",
+                "user": "meetup-bot",
+                "team_id": self.team_id,
+                "user_id": self.bot_user_id,
+                "bot_id": "B0MEETUP",
                 "is_enterprise_install": False,
             }
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket?ticket=t-1&app_id=A0MEETUP"}
         if method == "chat.postMessage":
             ts = f"1700000000.{next(self._ids):06d}"
-            message = {"type": "message", "user": self.bot_user_id, "text": args.get("text", ""), "ts": ts,
-                       "blocks": args.get("blocks", [])}
+            message = {
+                "type": "message",
+                "user": self.bot_user_id,
+                "text": args.get("text", ""),
+                "ts": ts,
+                "blocks": args.get("blocks", []),
+            }
             return {"ok": True, "channel": args.get("channel"), "ts": ts, "message": message}
         if method == "users.info":
             user = self.users.get(str(args.get("user")))

@@ -54,12 +54,27 @@ BOT_ID = 7000001
 BOT_USERNAME = "MeetupTestBot"
 SEND_METHODS = frozenset({"sendMessage", "sendDocument"})
 # Form-encoded parameters that carry JSON (PTB encodes every non-string value as JSON).
-JSON_FIELDS = frozenset({
-    "reply_parameters", "link_preview_options", "entities", "caption_entities", "reply_markup",
-    "commands", "scope", "allowed_updates", "disable_notification", "protect_content",
-    "message_thread_id", "offset", "limit", "timeout", "user_id", "drop_pending_updates",
-    "max_connections",
-})
+JSON_FIELDS = frozenset(
+    {
+        "reply_parameters",
+        "link_preview_options",
+        "entities",
+        "caption_entities",
+        "reply_markup",
+        "commands",
+        "scope",
+        "allowed_updates",
+        "disable_notification",
+        "protect_content",
+        "message_thread_id",
+        "offset",
+        "limit",
+        "timeout",
+        "user_id",
+        "drop_pending_updates",
+        "max_connections",
+    }
+)
 OVERALL_PER_SECOND, GROUP_PER_MINUTE = 30, 20
 
 
@@ -82,12 +97,13 @@ class Failure:
 
     @classmethod
     def migrate(cls, new_chat_id: int) -> Failure:
-        return cls(400, "Bad Request: group chat was upgraded to a supergroup chat",
-                   {"migrate_to_chat_id": new_chat_id})
+        return cls(
+            400, "Bad Request: group chat was upgraded to a supergroup chat", {"migrate_to_chat_id": new_chat_id}
+        )
 
     @classmethod
     def cant_parse(cls) -> Failure:
-        return cls(400, "Bad Request: can't parse entities: unsupported start tag \"x\" at byte offset 0")
+        return cls(400, 'Bad Request: can\'t parse entities: unsupported start tag "x" at byte offset 0')
 
     @classmethod
     def chat_not_found(cls) -> Failure:
@@ -161,9 +177,15 @@ class FakeBotApi:
         self.host, self.port = host, port
         self.enforce_limits = enforce_limits
         self.record = record
-        self.bot_user = {"id": BOT_ID, "is_bot": True, "first_name": "Meetup Test Bot", "username": bot_username,
-                         "can_join_groups": True, "can_read_all_group_messages": False,
-                         "supports_inline_queries": False}
+        self.bot_user = {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "Meetup Test Bot",
+            "username": bot_username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
         self.sent: list[SentMessage] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []  # every API call: (method, params)
         self.commands: list[dict[str, Any]] | None = None
@@ -251,7 +273,9 @@ class FakeBotApi:
             if thread_id is not None:
                 chat["is_forum"] = True
         message: dict[str, Any] = {
-            "message_id": self._next_message_id(chat_id), "date": int(time.time()), "chat": chat,
+            "message_id": self._next_message_id(chat_id),
+            "date": int(time.time()),
+            "chat": chat,
             "from": {"id": user_id, "is_bot": False, "first_name": first_name, "username": username},
             "text": text,
         }
@@ -267,8 +291,16 @@ class FakeBotApi:
         """Queue a user's message (see `message_update` for the options); returns its update_id."""
         return self.add_update(self.message_update(text, **kwargs))
 
-    def member_update(self, chat_id: int, old: str, new: str, *, by_user: int = 4242,
-                      chat_type: str = "supergroup", update_id: int | None = None) -> dict[str, Any]:
+    def member_update(
+        self,
+        chat_id: int,
+        old: str,
+        new: str,
+        *,
+        by_user: int = 4242,
+        chat_type: str = "supergroup",
+        update_id: int | None = None,
+    ) -> dict[str, Any]:
         """A my_chat_member update: the bot's own status in a chat went from `old` to `new`."""
         return {
             "update_id": update_id if update_id is not None else next(self._update_ids),
@@ -288,8 +320,15 @@ class FakeBotApi:
         """What getChatMember answers: creator, administrator, member, left or kicked."""
         self.members[(chat_id, user_id)] = status
 
-    def fail(self, failure: Failure, *, method: str | None = None, chat_id: int | str | None = None,
-             times: int = 1, after: int = 0) -> None:
+    def fail(
+        self,
+        failure: Failure,
+        *,
+        method: str | None = None,
+        chat_id: int | str | None = None,
+        times: int = 1,
+        after: int = 0,
+    ) -> None:
         """Answer `times` matching calls (-1: all) with `failure`, once `after` matching calls
         went through. Without `method` it applies to sends only."""
         self._rules.append(_Rule(failure, method, chat_id, times, after))
@@ -421,8 +460,11 @@ class FakeBotApi:
         return True
 
     async def _m_getWebhookInfo(self, params: dict[str, Any]) -> Any:
-        return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
-                "pending_update_count": len(self._updates)}
+        return {
+            "url": (self.webhook or {}).get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
 
     async def _m_setMyCommands(self, params: dict[str, Any]) -> Any:
         self.commands = params.get("commands")
@@ -435,21 +477,34 @@ class FakeBotApi:
 
     async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
         preview = params.get("link_preview_options") or {}
-        return self._accept(SentMessage(
-            "sendMessage", params["chat_id"], 0, text=params.get("text"), parse_mode=params.get("parse_mode"),
-            message_thread_id=params.get("message_thread_id"),
-            reply_to_message_id=(params.get("reply_parameters") or {}).get("message_id"),
-            link_preview_disabled=bool(preview.get("is_disabled")),
-        ))
+        return self._accept(
+            SentMessage(
+                "sendMessage",
+                params["chat_id"],
+                0,
+                text=params.get("text"),
+                parse_mode=params.get("parse_mode"),
+                message_thread_id=params.get("message_thread_id"),
+                reply_to_message_id=(params.get("reply_parameters") or {}).get("message_id"),
+                link_preview_disabled=bool(preview.get("is_disabled")),
+            )
+        )
 
     async def _m_sendDocument(self, params: dict[str, Any]) -> Any:
         document = params.get("document")
         filename, content = document if isinstance(document, tuple) else (None, None)
-        return self._accept(SentMessage(
-            "sendDocument", params["chat_id"], 0, caption=params.get("caption"),
-            parse_mode=params.get("parse_mode"), message_thread_id=params.get("message_thread_id"),
-            filename=filename, document=content,
-        ))
+        return self._accept(
+            SentMessage(
+                "sendDocument",
+                params["chat_id"],
+                0,
+                caption=params.get("caption"),
+                parse_mode=params.get("parse_mode"),
+                message_thread_id=params.get("message_thread_id"),
+                filename=filename,
+                document=content,
+            )
+        )
 
     def _accept(self, sent: SentMessage) -> dict[str, Any]:
         sent.message_id = self._next_message_id(sent.chat_id)
@@ -458,15 +513,22 @@ class FakeBotApi:
             self.record.write(json.dumps(sent.as_json()) + "\n")
             self.record.flush()
         chat_type = "private" if isinstance(sent.chat_id, int) and sent.chat_id > 0 else "supergroup"
-        message: dict[str, Any] = {"message_id": sent.message_id, "date": int(sent.at),
-                                   "chat": {"id": sent.chat_id, "type": chat_type}, "from": self.bot_user}
+        message: dict[str, Any] = {
+            "message_id": sent.message_id,
+            "date": int(sent.at),
+            "chat": {"id": sent.chat_id, "type": chat_type},
+            "from": self.bot_user,
+        }
         if sent.text is not None:
             message["text"] = sent.text
         if sent.caption is not None:
             message["caption"] = sent.caption
         if sent.filename is not None:
-            message["document"] = {"file_id": f"doc{sent.message_id}", "file_unique_id": f"u{sent.message_id}",
-                                   "file_name": sent.filename}
+            message["document"] = {
+                "file_id": f"doc{sent.message_id}",
+                "file_unique_id": f"u{sent.message_id}",
+                "file_name": sent.filename,
+            }
         if sent.message_thread_id is not None:
             message.update(message_thread_id=sent.message_thread_id, is_topic_message=True)
         return message
@@ -489,16 +551,27 @@ class FakeBotApi:
 
     async def _control_fail(self, request: web.Request) -> web.Response:
         data = await request.json()
-        self.fail(Failure.from_json(data), method=data.get("method"), chat_id=data.get("chat_id"),
-                  times=int(data.get("times", 1)), after=int(data.get("after", 0)))
+        self.fail(
+            Failure.from_json(data),
+            method=data.get("method"),
+            chat_id=data.get("chat_id"),
+            times=int(data.get("times", 1)),
+            after=int(data.get("after", 0)),
+        )
         return web.json_response({"ok": True})
 
     async def _control_sent(self, request: web.Request) -> web.Response:
         return web.json_response([s.as_json() for s in self.sent])
 
     async def _control_stats(self, request: web.Request) -> web.Response:
-        return web.json_response({"sent": len(self.sent), "rejected_429": self.rejected_429,
-                                  "pending_updates": len(self._updates), "calls": len(self.calls)})
+        return web.json_response(
+            {
+                "sent": len(self.sent),
+                "rejected_429": self.rejected_429,
+                "pending_updates": len(self._updates),
+                "calls": len(self.calls),
+            }
+        )
 
 
 def member_json(status: str, user: dict[str, Any]) -> dict[str, Any]:
@@ -507,10 +580,25 @@ def member_json(status: str, user: dict[str, Any]) -> dict[str, Any]:
     if status == "creator":
         member["is_anonymous"] = False
     elif status == "administrator":
-        member.update(dict.fromkeys((
-            "can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages", "can_manage_video_chats",
-            "can_restrict_members", "can_promote_members", "can_change_info", "can_invite_users",
-            "can_post_stories", "can_edit_stories", "can_delete_stories"), False))
+        member.update(
+            dict.fromkeys(
+                (
+                    "can_be_edited",
+                    "is_anonymous",
+                    "can_manage_chat",
+                    "can_delete_messages",
+                    "can_manage_video_chats",
+                    "can_restrict_members",
+                    "can_promote_members",
+                    "can_change_info",
+                    "can_invite_users",
+                    "can_post_stories",
+                    "can_edit_stories",
+                    "can_delete_stories",
+                ),
+                False,
+            )
+        )
     elif status == "kicked":
         member["until_date"] = 0
     return member

@@ -128,8 +128,15 @@ class HttpSlack:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.port}{EVENTS_PATH}"
 
-    async def post(self, body: str, content_type: str, *, timestamp: int | None = None,
-                   secret: str = SIGNING_SECRET, headers: Mapping[str, str] | None = None) -> Posted:
+    async def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        secret: str = SIGNING_SECRET,
+        headers: Mapping[str, str] | None = None,
+    ) -> Posted:
         """POST as Slack does: `X-Slack-Signature` is HMAC-SHA256 over `v0:timestamp:body`."""
         ts = str(int(time.time()) if timestamp is None else timestamp)
         signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body) or ""
@@ -145,8 +152,9 @@ class HttpSlack:
     async def command(self, text: str, **overrides: Any) -> Posted:
         return await self.post(urlencode(slash_command(text, **overrides)), "application/x-www-form-urlencoded")
 
-    async def event(self, event: dict[str, Any], *, headers: Mapping[str, str] | None = None,
-                    **overrides: Any) -> Posted:
+    async def event(
+        self, event: dict[str, Any], *, headers: Mapping[str, str] | None = None, **overrides: Any
+    ) -> Posted:
         return await self.post(json.dumps(event_callback(event, **overrides)), "application/json", headers=headers)
 
 
@@ -192,22 +200,45 @@ def event_callback(event: dict[str, Any], **overrides: Any) -> dict[str, Any]:
 
 
 def mention(text: str, *, channel: str = "C0GENERAL", user: str = "UMEMBER", **extra: Any) -> dict[str, Any]:
-    return {"type": "app_mention", "user": user, "text": f"<@{BOT_USER_ID}> {text}", "ts": "1700000001.000100",
-            "channel": channel, "team": TEAM_ID, "event_ts": "1700000001.000100", **extra}
+    return {
+        "type": "app_mention",
+        "user": user,
+        "text": f"<@{BOT_USER_ID}> {text}",
+        "ts": "1700000001.000100",
+        "channel": channel,
+        "team": TEAM_ID,
+        "event_ts": "1700000001.000100",
+        **extra,
+    }
 
 
 def dm(text: str, *, channel: str = "D0DIRECT", user: str = "UMEMBER", **extra: Any) -> dict[str, Any]:
-    return {"type": "message", "channel_type": "im", "user": user, "text": text, "ts": "1700000002.000200",
-            "channel": channel, "team": TEAM_ID, "event_ts": "1700000002.000200", **extra}
+    return {
+        "type": "message",
+        "channel_type": "im",
+        "user": user,
+        "text": text,
+        "ts": "1700000002.000200",
+        "channel": channel,
+        "team": TEAM_ID,
+        "event_ts": "1700000002.000200",
+        **extra,
+    }
 
 
 @pytest.fixture
-async def http_slack(fake: FakeSlack, bot: Bot, registry: CommandRegistry,
-                     status: RecordingStatus) -> AsyncIterator[HttpSlack]:
+async def http_slack(
+    fake: FakeSlack, bot: Bot, registry: CommandRegistry, status: RecordingStatus
+) -> AsyncIterator[HttpSlack]:
     server = HttpServer("127.0.0.1", 0)
     adapter = SlackAdapter(
-        BOT_TOKEN, registry, signing_secret=SIGNING_SECRET, api_url=fake.api_url,
-        http_server=server, status=status, drain_timeout=1.0,
+        BOT_TOKEN,
+        registry,
+        signing_secret=SIGNING_SECRET,
+        api_url=fake.api_url,
+        http_server=server,
+        status=status,
+        drain_timeout=1.0,
     )
     await server.start()
     await adapter.start(bot.handle)
@@ -221,6 +252,11 @@ async def http_slack(fake: FakeSlack, bot: Bot, registry: CommandRegistry,
 def sender(fake: FakeSlack, registry: CommandRegistry, status: RecordingStatus) -> SlackAdapter:
     """An adapter used only to send (reminders): it needs no start()."""
     return SlackAdapter(
-        BOT_TOKEN, registry, signing_secret=SIGNING_SECRET, api_url=fake.api_url,
-        http_server=HttpServer("127.0.0.1", 0), status=status, rate_limit_retries=1,
+        BOT_TOKEN,
+        registry,
+        signing_secret=SIGNING_SECRET,
+        api_url=fake.api_url,
+        http_server=HttpServer("127.0.0.1", 0),
+        status=status,
+        rate_limit_retries=1,
     )

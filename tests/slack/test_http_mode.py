@@ -98,8 +98,9 @@ async def test_bot_messages_edits_and_channel_chatter_get_no_answer(http_slack: 
 
 
 async def test_bad_signature_gets_401_and_no_answer(http_slack: HttpSlack, fake: FakeSlack) -> None:
-    response = await http_slack.post("command=%2Fmeetup&text=next", "application/x-www-form-urlencoded",
-                                     secret="not-the-signing-secret")
+    response = await http_slack.post(
+        "command=%2Fmeetup&text=next", "application/x-www-form-urlencoded", secret="not-the-signing-secret"
+    )
     assert response.status == 401
     await fake.settle()
     assert fake.posted() == []
@@ -117,8 +118,9 @@ async def test_stale_timestamp_gets_401_and_no_answer(http_slack: HttpSlack, fak
 async def test_retried_delivery_is_answered_once(http_slack: HttpSlack, fake: FakeSlack) -> None:
     body = json.dumps(event_callback(mention("next")))
     first = await http_slack.post(body, "application/json")
-    retry = await http_slack.post(body, "application/json",
-                                  headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    retry = await http_slack.post(
+        body, "application/json", headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    )
     replay = await http_slack.post(body, "application/json")
     assert (first.status, retry.status, replay.status) == (200, 200, 200)
     await fake.wait_for(lambda: len(fake.posted()) >= 1)
@@ -184,9 +186,15 @@ async def test_users_info_failure_means_not_admin(http_slack: HttpSlack, fake: F
 
 
 async def test_link_button_clicks_are_acknowledged(http_slack: HttpSlack, fake: FakeSlack) -> None:
-    payload = {"type": "block_actions", "team": {"id": "T0MEETUP"}, "user": {"id": "UMEMBER", "team_id": "T0MEETUP"},
-               "api_app_id": "A0MEETUP", "trigger_id": "trig-click", "container": {"type": "message"},
-               "actions": [{"type": "button", "action_id": "link-0", "block_id": "b1", "action_ts": "1.2"}]}
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T0MEETUP"},
+        "user": {"id": "UMEMBER", "team_id": "T0MEETUP"},
+        "api_app_id": "A0MEETUP",
+        "trigger_id": "trig-click",
+        "container": {"type": "message"},
+        "actions": [{"type": "button", "action_id": "link-0", "block_id": "b1", "action_ts": "1.2"}],
+    }
     response = await http_slack.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
     assert response.status == 200
     await fake.settle()

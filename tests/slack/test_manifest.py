@@ -89,8 +89,12 @@ def test_cli_refuses_a_broken_events_file(capsys: pytest.CaptureFixture[str], tm
 
 
 def test_http_mode_mounts_on_the_apps_shared_server(tmp_path: Path) -> None:
-    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": "s" * 32, "PORT": "8089",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": "s" * 32,
+        "PORT": "8089",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
     app = App(Settings.from_env(env), CalendarSource.from_file(SHIPPED_EVENTS))
     (slack,) = [a for a in app.build_adapters() if isinstance(a, SlackAdapter)]
     assert not slack.socket_mode

@@ -73,8 +73,14 @@ async def test_a_full_run_logs_no_secret(
 
     # HTTP mode: a good request, a forged one, and sends that fail in each way.
     server = HttpServer("127.0.0.1", 0)
-    http = SlackAdapter(BOT_TOKEN, registry, signing_secret=SIGNING_SECRET, api_url=fake.api_url, http_server=server,
-                        rate_limit_retries=1)
+    http = SlackAdapter(
+        BOT_TOKEN,
+        registry,
+        signing_secret=SIGNING_SECRET,
+        api_url=fake.api_url,
+        http_server=server,
+        rate_limit_retries=1,
+    )
     await server.start()
     await http.start(bot.handle)
     async with aiohttp.ClientSession() as session:

@@ -52,8 +52,15 @@ def test_unescape_reverses_escape() -> None:
 
 
 def test_inline_formatting() -> None:
-    run = (Text("Go "), Bold("now "), Italic("please"), Text(" "), Code("a<b"), Text(" "),
-           LinkText("slides & code", "https://example.com/a?x=1&y=2"))
+    run = (
+        Text("Go "),
+        Bold("now "),
+        Italic("please"),
+        Text(" "),
+        Code("a<b"),
+        Text(" "),
+        LinkText("slides & code", "https://example.com/a?x=1&y=2"),
+    )
     assert inline_mrkdwn(run) == "Go *now* _please_ `a&lt;b` <https://example.com/a?x=1&y=2|slides &amp; code>"
 
 
@@ -62,14 +69,16 @@ def test_link_urls_cannot_break_out_of_the_link() -> None:
 
 
 def test_blocks_of_a_card() -> None:
-    reply = Reply((
-        Heading("Fast Packets & friends"),
-        Paragraph((Bold("When: "), Text("tomorrow"))),
-        BulletList(((Text("19:00 Mingling"),), (Text("19:15 XDP <talk>"),))),
-        Context(("🎥 filmed", "🗣 Hebrew")),
-        Divider(),
-        Actions((LinkText("meetup.com", "https://meetup.com/e/1"), LinkText("Slides", "https://s.example/1"))),
-    ))
+    reply = Reply(
+        (
+            Heading("Fast Packets & friends"),
+            Paragraph((Bold("When: "), Text("tomorrow"))),
+            BulletList(((Text("19:00 Mingling"),), (Text("19:15 XDP <talk>"),))),
+            Context(("🎥 filmed", "🗣 Hebrew")),
+            Divider(),
+            Actions((LinkText("meetup.com", "https://meetup.com/e/1"), LinkText("Slides", "https://s.example/1"))),
+        )
+    )
     message = only_message(reply)
     assert [b["type"] for b in message.blocks] == ["header", "section", "section", "context", "divider", "actions"]
     header, when, bullets, context, _, actions = message.blocks
@@ -79,7 +88,8 @@ def test_blocks_of_a_card() -> None:
     assert bullets["text"]["text"] == "• 19:00 Mingling\n• 19:15 XDP &lt;talk&gt;"
     assert [e["text"] for e in context["elements"]] == ["🎥 filmed", "🗣 Hebrew"]
     assert [(e["text"]["text"], e["url"]) for e in actions["elements"]] == [
-        ("meetup.com", "https://meetup.com/e/1"), ("Slides", "https://s.example/1"),
+        ("meetup.com", "https://meetup.com/e/1"),
+        ("Slides", "https://s.example/1"),
     ]
     assert len({e["action_id"] for e in actions["elements"]}) == 2
     assert message.text.startswith("Fast Packets &amp; friends\nWhen: tomorrow")
@@ -119,10 +129,12 @@ def test_more_than_50_blocks_become_several_messages() -> None:
 
 
 def test_many_badges_and_buttons_respect_element_limits() -> None:
-    reply = Reply((
-        Context(tuple(f"b{i}" for i in range(23))),
-        Actions(tuple(LinkText(f"l{i}", f"https://e.com/{i}") for i in range(30))),
-    ))
+    reply = Reply(
+        (
+            Context(tuple(f"b{i}" for i in range(23))),
+            Actions(tuple(LinkText(f"l{i}", f"https://e.com/{i}") for i in range(30))),
+        )
+    )
     blocks = only_message(reply).blocks
     assert [len(b["elements"]) for b in blocks] == [10, 10, 3, 25, 5]
 

@@ -94,8 +94,13 @@ async def test_request_errors_are_not_retryable(
 
 
 async def test_wrong_token_is_not_retryable(fake: FakeSlack, registry: CommandRegistry) -> None:
-    adapter = SlackAdapter("xoxb-wrong", registry, signing_secret=SIGNING_SECRET, api_url=fake.api_url,
-                           http_server=HttpServer("127.0.0.1", 0))
+    adapter = SlackAdapter(
+        "xoxb-wrong",
+        registry,
+        signing_secret=SIGNING_SECRET,
+        api_url=fake.api_url,
+        http_server=HttpServer("127.0.0.1", 0),
+    )
     with pytest.raises(SendError) as caught:
         await adapter.send(CHANNEL, text_reply("hello"))
     assert "invalid_auth" in str(caught.value) and not caught.value.retryable
@@ -105,8 +110,13 @@ async def test_unreachable_api_is_retryable_and_not_delivered(registry: CommandR
     with socket.socket() as probe:  # a loopback port with nobody listening
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    adapter = SlackAdapter(BOT_TOKEN, registry, signing_secret=SIGNING_SECRET, api_url=f"http://127.0.0.1:{port}/api",
-                           http_server=HttpServer("127.0.0.1", 0))
+    adapter = SlackAdapter(
+        BOT_TOKEN,
+        registry,
+        signing_secret=SIGNING_SECRET,
+        api_url=f"http://127.0.0.1:{port}/api",
+        http_server=HttpServer("127.0.0.1", 0),
+    )
     with pytest.raises(SendError) as caught:
         await adapter.send(CHANNEL, text_reply("hello"))
     assert caught.value.retryable and not caught.value.maybe_delivered
@@ -123,15 +133,20 @@ async def test_more_than_50_blocks_are_split_into_several_messages(sender: Slack
 
 async def test_attachment_is_uploaded_as_a_file_in_order(sender: SlackAdapter, fake: FakeSlack) -> None:
     ics = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
-    reply = Reply((
-        paragraph("Add it to your calendar:"),
-        Attachment("meetup.ics", ics, "text/calendar", caption="Fast Packets"),
-        Actions((LinkText("meetup.com", "https://www.meetup.com/x/"),)),
-    ))
+    reply = Reply(
+        (
+            paragraph("Add it to your calendar:"),
+            Attachment("meetup.ics", ics, "text/calendar", caption="Fast Packets"),
+            Actions((LinkText("meetup.com", "https://www.meetup.com/x/"),)),
+        )
+    )
     await sender.send(CHANNEL, reply)
     methods = [c.method for c in fake.calls]
     assert methods == [
-        "chat.postMessage", "files.getUploadURLExternal", "files.completeUploadExternal", "chat.postMessage",
+        "chat.postMessage",
+        "files.getUploadURLExternal",
+        "files.completeUploadExternal",
+        "chat.postMessage",
     ]
     assert list(fake.uploads.values()) == [ics]
     upload_args = fake.called("files.getUploadURLExternal")[0].args

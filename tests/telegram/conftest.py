@@ -25,8 +25,18 @@ EVENTS = Path(__file__).with_name("events.yaml")
 # Small timeouts and backoff keep failure tests quick; one update at a time keeps the order of
 # replies (and so "nothing was sent for that one") deterministic; a burst of 15 lets a test send
 # a handful of messages to one group without waiting for the per-group pacing.
-FAST = TelegramOptions(connect_timeout=1, read_timeout=1, write_timeout=1, pool_timeout=1, poll_timeout=1,
-                       concurrent_updates=1, backoff=0.05, max_retry_after=5, pace_burst=15, pace_overall_burst=15)
+FAST = TelegramOptions(
+    connect_timeout=1,
+    read_timeout=1,
+    write_timeout=1,
+    pool_timeout=1,
+    poll_timeout=1,
+    concurrent_updates=1,
+    backoff=0.05,
+    max_retry_after=5,
+    pace_burst=15,
+    pace_overall_burst=15,
+)
 
 
 class RecordingStatus:
@@ -53,9 +63,12 @@ def build_core() -> Bot:
         return text_reply(f"admin={req.message.sender.is_chat_admin} user={req.message.sender.user_id}")
 
     async def ics(req: Request) -> Reply:
-        return Reply((paragraph("Add it to your calendar:"),
-                      Attachment("meetup.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar",
-                                 caption="Tags <b>&")))
+        return Reply(
+            (
+                paragraph("Add it to your calendar:"),
+                Attachment("meetup.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar", caption="Tags <b>&"),
+            )
+        )
 
     registry.add(Command("whoami", "Who am I to this chat", whoami, needs_admin=True, hidden=True))
     registry.add(Command("ics", "A calendar file", ics, hidden=True))
@@ -87,8 +100,9 @@ async def make_adapter(api: FakeBotApi, core: Bot, status: RecordingStatus) -> A
     started: list[TelegramAdapter] = []
 
     async def make(start: bool = True, **overrides: object) -> TelegramAdapter:
-        adapter = TelegramAdapter(TOKEN, core.registry, api_url=api.url, status=status,
-                                  options=replace(FAST, **overrides))  # type: ignore[arg-type]
+        adapter = TelegramAdapter(
+            TOKEN, core.registry, api_url=api.url, status=status, options=replace(FAST, **overrides)
+        )  # type: ignore[arg-type]
         if start:
             await adapter.start(core.handle)
         started.append(adapter)

@@ -15,8 +15,9 @@ from tests.telegram.conftest import EVENTS, GROUP, TOKEN
 
 
 def settings(tmp_path: Path, **telegram: str) -> Settings:
-    return Settings(events_file=EVENTS, database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
-                    scheduler_enabled=False, **telegram)  # type: ignore[arg-type]
+    return Settings(
+        events_file=EVENTS, database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}", scheduler_enabled=False, **telegram
+    )  # type: ignore[arg-type]
 
 
 def test_token_adds_telegram_and_drops_the_console(tmp_path: Path) -> None:

@@ -16,8 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 async def test_enforced_limits_answer_real_429s() -> None:
     async with FakeBotApi(enforce_limits=True) as api, httpx.AsyncClient(base_url=api.url) as client:
-        answers = [await client.post("/botT/sendMessage", data={"chat_id": "-100", "text": str(i)})
-                   for i in range(21)]
+        answers = [await client.post("/botT/sendMessage", data={"chat_id": "-100", "text": str(i)}) for i in range(21)]
         assert [a.status_code for a in answers] == [200] * 20 + [429]
         body = answers[-1].json()
         assert body["ok"] is False and body["error_code"] == 429
@@ -30,8 +29,10 @@ async def test_enforced_limits_answer_real_429s() -> None:
 
 async def test_overall_limit_is_30_per_second() -> None:
     async with FakeBotApi(enforce_limits=True) as api, httpx.AsyncClient(base_url=api.url) as client:
-        codes = [(await client.post("/botT/sendMessage", data={"chat_id": str(i + 1), "text": "x"})).status_code
-                 for i in range(31)]
+        codes = [
+            (await client.post("/botT/sendMessage", data={"chat_id": str(i + 1), "text": "x"})).status_code
+            for i in range(31)
+        ]
         assert codes.count(200) == 30 and codes[-1] == 429
 
 
@@ -44,8 +45,15 @@ async def test_wrong_token_is_unauthorized() -> None:
 async def test_standalone_process_records_every_send(tmp_path: Path) -> None:
     record = tmp_path / "sent.jsonl"
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.fakes.telegram_api", "--port", "0", "--record", str(record),
-        cwd=ROOT, stdout=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "tests.fakes.telegram_api",
+        "--port",
+        "0",
+        "--record",
+        str(record),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
     )
     try:
         assert process.stdout is not None

@@ -57,25 +57,36 @@ def texts(reply: Reply, limit: int = MAX_MESSAGE) -> list[TelegramText]:
 
 
 def test_every_block_kind() -> None:
-    reply = Reply((
-        Heading("Next <meetup>"),
-        Paragraph((Text("a & b "), Bold("bold"), Text(" "), Italic("it"), Text(" "), Code("x<y"), Text(" "),
-                   LinkText("site", "https://e.org/?a=1&b=\"q\""))),
-        BulletList(((Text("one"),), (Text("two"),))),
-        Context(("🎥 filmed", "🗣 Hebrew")),
-        Divider(),
-        Actions((LinkText("RSVP", "https://m.org/e/1"), LinkText("Slides", "https://s.org"))),
-    ))
+    reply = Reply(
+        (
+            Heading("Next <meetup>"),
+            Paragraph(
+                (
+                    Text("a & b "),
+                    Bold("bold"),
+                    Text(" "),
+                    Italic("it"),
+                    Text(" "),
+                    Code("x<y"),
+                    Text(" "),
+                    LinkText("site", 'https://e.org/?a=1&b="q"'),
+                )
+            ),
+            BulletList(((Text("one"),), (Text("two"),))),
+            Context(("🎥 filmed", "🗣 Hebrew")),
+            Divider(),
+            Actions((LinkText("RSVP", "https://m.org/e/1"), LinkText("Slides", "https://s.org"))),
+        )
+    )
     [message] = texts(reply)
     assert message.html == (
         "<b>Next &lt;meetup&gt;</b>\n\n"
         'a &amp; b <b>bold</b> <i>it</i> <code>x&lt;y</code> <a href="https://e.org/?a=1&amp;b=&quot;q&quot;">site</a>\n'
         "• one\n• two\n\n"
-        "<i>🎥 filmed · 🗣 Hebrew</i>\n\n"
-        + "—" * 12 + "\n\n"
+        "<i>🎥 filmed · 🗣 Hebrew</i>\n\n" + "—" * 12 + "\n\n"
         '<a href="https://m.org/e/1">RSVP</a> · <a href="https://s.org">Slides</a>'
     )
-    assert message.plain.startswith("Next <meetup>\n\na & b bold it x<y site <https://e.org/?a=1&b=\"q\">\n• one")
+    assert message.plain.startswith('Next <meetup>\n\na & b bold it x<y site <https://e.org/?a=1&b="q">\n• one')
 
 
 def test_text_is_escaped_exactly_once() -> None:

@@ -30,8 +30,9 @@ async def test_send_returns_a_receipt(api: FakeBotApi, telegram: TelegramAdapter
     assert api.sent[0].text == "<b>Tags &lt;b&gt;&amp;</b> and more"
 
 
-async def test_flood_control_waits_retry_after_then_sends(api: FakeBotApi, telegram: TelegramAdapter,
-                                                         caplog: pytest.LogCaptureFixture) -> None:
+async def test_flood_control_waits_retry_after_then_sends(
+    api: FakeBotApi, telegram: TelegramAdapter, caplog: pytest.LogCaptureFixture
+) -> None:
     api.fail(Failure.retry_after(1), chat_id=GROUP)
     began = time.monotonic()
     receipt = await telegram.send(CHAT, CARD)
@@ -45,9 +46,14 @@ async def test_flood_control_waits_retry_after_then_sends(api: FakeBotApi, teleg
 
 async def test_sends_are_paced_within_telegrams_limits() -> None:
     async with FakeBotApi(TOKEN, enforce_limits=True) as strict:  # answers 429 past 30 sends in any 1 s
-        adapter = TelegramAdapter(TOKEN, build_core().registry, api_url=strict.url,
-                                  options=replace(FAST, pace_burst=TelegramOptions().pace_burst,
-                                                  pace_overall_burst=TelegramOptions().pace_overall_burst))
+        adapter = TelegramAdapter(
+            TOKEN,
+            build_core().registry,
+            api_url=strict.url,
+            options=replace(
+                FAST, pace_burst=TelegramOptions().pace_burst, pace_overall_burst=TelegramOptions().pace_overall_burst
+            ),
+        )
         await adapter.start(build_core().handle)
         try:
             began = time.monotonic()
@@ -78,8 +84,9 @@ async def test_repeated_flood_control_gives_up_after_bounded_tries(api: FakeBotA
     assert api.rejected_429 == 2  # the first try and one retry
 
 
-async def test_kicked_marks_the_chat_inactive(api: FakeBotApi, telegram: TelegramAdapter,
-                                              status: RecordingStatus) -> None:
+async def test_kicked_marks_the_chat_inactive(
+    api: FakeBotApi, telegram: TelegramAdapter, status: RecordingStatus
+) -> None:
     api.fail(Failure.forbidden(), chat_id=GROUP)
     with pytest.raises(ChatGone) as raised:
         await telegram.send(CHAT, CARD)
@@ -88,8 +95,7 @@ async def test_kicked_marks_the_chat_inactive(api: FakeBotApi, telegram: Telegra
     assert api.sent == []
 
 
-async def test_chat_not_found_is_gone_too(api: FakeBotApi, telegram: TelegramAdapter,
-                                          status: RecordingStatus) -> None:
+async def test_chat_not_found_is_gone_too(api: FakeBotApi, telegram: TelegramAdapter, status: RecordingStatus) -> None:
     api.fail(Failure.chat_not_found(), chat_id=GROUP)
     with pytest.raises(ChatGone):
         await telegram.send(CHAT, CARD)
@@ -108,8 +114,9 @@ async def test_migrated_group_moves_and_the_message_goes_to_the_new_id(
     assert status.events == [("moved", "-555", str(GROUP))]
 
 
-async def test_rejected_html_is_resent_once_as_plain_text(api: FakeBotApi, telegram: TelegramAdapter,
-                                                          caplog: pytest.LogCaptureFixture) -> None:
+async def test_rejected_html_is_resent_once_as_plain_text(
+    api: FakeBotApi, telegram: TelegramAdapter, caplog: pytest.LogCaptureFixture
+) -> None:
     api.fail(Failure.cant_parse(), chat_id=GROUP)
     await telegram.send(CHAT, CARD)
     [sent] = api.sent
@@ -136,8 +143,9 @@ async def test_timeout_on_send_is_not_resent(api: FakeBotApi, make_adapter: Fact
     assert len(api.calls_of("sendMessage")) == 1
 
 
-async def test_unreachable_api_is_retried_with_backoff(api: FakeBotApi, make_adapter: Factory,
-                                                       caplog: pytest.LogCaptureFixture) -> None:
+async def test_unreachable_api_is_retried_with_backoff(
+    api: FakeBotApi, make_adapter: Factory, caplog: pytest.LogCaptureFixture
+) -> None:
     adapter = await make_adapter(network_attempts=8, backoff=0.05)
     await api.stop()  # connections are now refused: the request never reaches Telegram
     sending = asyncio.create_task(adapter.send(CHAT, CARD))
@@ -159,11 +167,13 @@ async def test_unreachable_api_gives_up_after_bounded_tries(api: FakeBotApi, mak
     await api.start()  # so that the adapter can shut down cleanly
 
 
-async def test_pool_timeout_never_left_us_so_it_is_retried(api: FakeBotApi, make_adapter: Factory,
-                                                          caplog: pytest.LogCaptureFixture) -> None:
+async def test_pool_timeout_never_left_us_so_it_is_retried(
+    api: FakeBotApi, make_adapter: Factory, caplog: pytest.LogCaptureFixture
+) -> None:
     # One connection: while a slow send holds it, the next cannot even start (pool timeout).
-    adapter = await make_adapter(connection_pool_size=1, pool_timeout=0.1, read_timeout=2,
-                                 network_attempts=6, backoff=0.1)
+    adapter = await make_adapter(
+        connection_pool_size=1, pool_timeout=0.1, read_timeout=2, network_attempts=6, backoff=0.1
+    )
     other = ChatRef("telegram", "-100999")
     api.fail(Failure.slow(0.4), chat_id=GROUP)
     first = asyncio.create_task(adapter.send(CHAT, CARD))
@@ -196,9 +206,9 @@ async def test_failure_after_the_first_part_is_reported_as_maybe_delivered(
     assert len(api.sent) == 1
 
 
-async def test_failed_send_in_a_reply_is_logged_not_raised(api: FakeBotApi, telegram: TelegramAdapter,
-                                                           status: RecordingStatus,
-                                                           caplog: pytest.LogCaptureFixture) -> None:
+async def test_failed_send_in_a_reply_is_logged_not_raised(
+    api: FakeBotApi, telegram: TelegramAdapter, status: RecordingStatus, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.WARNING)
     api.fail(Failure.forbidden(), chat_id=GROUP)
     api.user_message("/next", chat_id=GROUP)

@@ -21,8 +21,16 @@ PUBLIC_URL = "https://bot.example.org/hooks/telegram"
 @pytest.fixture
 async def webhook(api: FakeBotApi, core: Bot, status: RecordingStatus) -> AsyncIterator[str]:
     http = HttpServer(host="127.0.0.1", port=0)
-    adapter = TelegramAdapter(TOKEN, core.registry, api_url=api.url, webhook_url=PUBLIC_URL,
-                              webhook_secret=SECRET, http_server=http, status=status, options=FAST)
+    adapter = TelegramAdapter(
+        TOKEN,
+        core.registry,
+        api_url=api.url,
+        webhook_url=PUBLIC_URL,
+        webhook_secret=SECRET,
+        http_server=http,
+        status=status,
+        options=FAST,
+    )
     await http.start()  # after the adapter mounted its route, as the app does
     await adapter.start(core.handle)
     try:
@@ -49,14 +57,14 @@ async def test_update_with_the_right_secret_is_answered(api: FakeBotApi, webhook
 
 
 @pytest.mark.parametrize("headers", [{SECRET_HEADER: "wrong"}, {}], ids=["wrong secret", "no secret"])
-async def test_update_without_the_right_secret_is_refused(api: FakeBotApi, webhook: str,
-                                                          headers: dict[str, str]) -> None:
+async def test_update_without_the_right_secret_is_refused(
+    api: FakeBotApi, webhook: str, headers: dict[str, str]
+) -> None:
     async with httpx.AsyncClient() as client:
         refused = await client.post(webhook, json=api.message_update("/next", chat_id=GROUP), headers=headers)
         assert refused.status_code == 403
         # A genuine update right after proves the refused one was never queued.
-        ok = await client.post(webhook, json=api.message_update("/help", chat_id=4242),
-                               headers={SECRET_HEADER: SECRET})
+        ok = await client.post(webhook, json=api.message_update("/help", chat_id=4242), headers={SECRET_HEADER: SECRET})
     assert ok.status_code == 200
     [sent] = await api.wait_sent(1)
     assert sent.chat_id == 4242
@@ -68,12 +76,16 @@ async def test_malformed_body_is_a_bad_request(api: FakeBotApi, webhook: str) ->
     assert response.status_code == 400
 
 
-async def test_failed_set_webhook_fails_the_start_and_leaves_nothing_running(
-    api: FakeBotApi, core: Bot
-) -> None:
+async def test_failed_set_webhook_fails_the_start_and_leaves_nothing_running(api: FakeBotApi, core: Bot) -> None:
     api.fail(Failure(400, "Bad Request: bad webhook: HTTPS url must be provided for webhook"), method="setWebhook")
-    adapter = TelegramAdapter(TOKEN, core.registry, api_url=api.url, webhook_url=PUBLIC_URL,
-                              http_server=HttpServer(host="127.0.0.1", port=0), options=FAST)
+    adapter = TelegramAdapter(
+        TOKEN,
+        core.registry,
+        api_url=api.url,
+        webhook_url=PUBLIC_URL,
+        http_server=HttpServer(host="127.0.0.1", port=0),
+        options=FAST,
+    )
     with pytest.raises(BadRequest, match=r"(?i)https url"):
         await adapter.start(core.handle)
     assert not adapter.application.running
