@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
-from tests.conftest import ROOT, SHIPPED_EVENTS
+from tests.conftest import COMMUNITY_YAML, ROOT, SHIPPED_EVENTS
 
 BIN = Path(sys.executable).parent / "meetup-bot"
 
@@ -43,10 +45,15 @@ def test_check_of_a_missing_file(tmp_path: Path) -> None:
 
 
 def test_run_with_piped_input_answers_and_exits_0(tmp_path: Path) -> None:
-    result = run("run", stdin="/next\n/help\n", env={"SQLITE_PATH": str(tmp_path / "bot.sqlite3")})
+    # The real clock runs here, so the meetup is put ten days from today, not at a fixed date.
+    events = tmp_path / "events.yaml"
+    day = datetime.now(ZoneInfo("Asia/Jerusalem")).date() + timedelta(days=10)  # the community's calendar day
+    events.write_text(COMMUNITY_YAML + f"events:\n  - {{id: soon, title: Piped Meetup, start: {day} 19:00}}\n")
+    result = run("run", "--events", str(events), stdin="/next\n/help\n", env={"SQLITE_PATH": str(tmp_path / "db")})
     assert result.returncode == 0, result.stderr
-    assert "Fast Packets - XDP, eBPF and Kernel Bypass" in result.stdout
+    assert "Piped Meetup" in result.stdout and "(in 10 days)" in result.stdout
     assert "What I can do" in result.stdout
+    assert result.stderr == ""  # a console chat prints replies, not start-up chatter
 
 
 def test_run_refuses_to_start_on_a_broken_file(tmp_path: Path) -> None:
