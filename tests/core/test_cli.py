@@ -6,8 +6,8 @@ import os
 import subprocess
 import sys
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from tests.conftest import COMMUNITY_YAML, ROOT, SHIPPED_EVENTS
 
