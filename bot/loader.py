@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import gc
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -19,6 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from bot import calendar_cache
+from bot.gc_pause import paused_gc
 from bot.model import (
     DEFAULT_REMINDERS,
     CalendarData,
@@ -705,15 +706,8 @@ def _item_line(m: YMap, key: str, index: int) -> int:
 
 def parse_calendar(text: str, filename: str = "events.yaml") -> CalendarData:
     """Parse and validate a calendar; raises CalendarError listing every problem."""
-    # A large calendar is hundreds of thousands of small objects and no cycles: pausing the
-    # cyclic collector while they are made roughly halves the load time.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():  # roughly halves the load time of a large calendar
         return _parse_calendar(text, filename)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 def _parse_calendar(text: str, filename: str) -> CalendarData:
@@ -746,10 +740,23 @@ def _parse_calendar(text: str, filename: str) -> CalendarData:
     )
 
 
-def load_calendar_data(path: str | Path) -> CalendarData:
+def load_calendar_data(path: str | Path, *, cache: bool = True) -> CalendarData:
+    """Load and validate a calendar file; raises CalendarError listing every problem.
+
+    An unchanged file that was valid before comes from the calendar cache (see
+    `bot.calendar_cache`), which makes restarts with large calendars fast.
+    """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        content = path.read_bytes()
+        text = content.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CalendarError([LoadError(str(path), None, "(file)", f"cannot read: {exc}")]) from None
-    return parse_calendar(text, str(path))
+    directory = calendar_cache.cache_dir() if cache else None
+    key = calendar_cache.cache_key(path, content)
+    cached = calendar_cache.get(directory, key)
+    if cached is not None:
+        return cached
+    data = parse_calendar(text, str(path))
+    calendar_cache.put(directory, key, data)
+    return data

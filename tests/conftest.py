@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -23,6 +24,12 @@ community:
     topics: [eBPF, XDP]
     how_to_submit: Message the organisers.
 """
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Tests never read or write the user's calendar cache (subprocesses inherit this too);
+    # tests/core/test_calendar_cache.py points it at a temporary directory.
+    os.environ["MEETUP_BOT_CACHE"] = "off"
 
 
 def calendar_from_yaml(body: str, *, community: str = COMMUNITY_YAML) -> Calendar:
