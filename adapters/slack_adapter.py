@@ -105,6 +105,9 @@ class SlackAdapter:
         self.app.command(self.command)(self._on_command)
         self.app.event("app_mention")(self._on_mention)
         self.app.event("message")(self._on_message_event)
+        # The bot invited to a channel (or back after it was removed): it can post there again.
+        self.app.event("member_joined_channel")(self._on_member_joined)
+        self.app.event("member_left_channel")(self._on_member_left)
         # Link buttons open their URL in the browser, but Slack still reports the click.
         self.app.action(re.compile(r"^link-"))(self._on_link_click)
         self._seen = SeenIds()
@@ -202,6 +205,14 @@ class SlackAdapter:
         # We subscribe to message.im only; anything else (edits, joins, our own posts) is noise.
         if is_user_dm(event):
             await self._answer(from_event(event))
+
+    async def _on_member_joined(self, event: dict[str, Any]) -> None:
+        if event.get("user") == self.bot_user_id and event.get("channel"):
+            await self.status.chat_joined(ChatRef(self.platform, str(event["channel"])))
+
+    async def _on_member_left(self, event: dict[str, Any]) -> None:
+        if event.get("user") == self.bot_user_id and event.get("channel"):
+            await self.status.chat_inactive(ChatRef(self.platform, str(event["channel"])), "removed from the channel")
 
     @staticmethod
     async def _on_link_click(ack: Callable[[], Awaitable[None]]) -> None:

@@ -30,8 +30,10 @@ BOT_SCOPES = (
     "files:write",  # files_upload_v2 for .ics attachments
     "im:history",  # message.im events (direct messages)
     "users:read",  # users.info: is the sender a workspace admin?
+    "channels:read",  # member_joined/left_channel in public channels: the bot invited or removed
+    "groups:read",  # the same in private channels
 )
-BOT_EVENTS = ("app_mention", "message.im")
+BOT_EVENTS = ("app_mention", "message.im", "member_joined_channel", "member_left_channel")
 USAGE_HINT_MAX = 1000  # Slack rejects longer hints
 DESCRIPTION_MAX = 140
 

@@ -8,8 +8,17 @@ import json
 import time
 from urllib.parse import urlencode
 
-from tests.fakes.slack_api import FakeSlack
-from tests.slack.conftest import NEXT_TITLE, Gate, HttpSlack, dm, event_callback, mention, slash_command
+from tests.fakes.slack_api import BOT_USER_ID, FakeSlack
+from tests.slack.conftest import (
+    NEXT_TITLE,
+    Gate,
+    HttpSlack,
+    RecordingStatus,
+    dm,
+    event_callback,
+    mention,
+    slash_command,
+)
 
 
 def texts(fake: FakeSlack) -> list[str]:
@@ -217,3 +226,21 @@ async def test_stop_does_not_hang_on_an_unfinished_answer(http_slack: HttpSlack,
     assert fake.posted() == []
     # Once stopped, the endpoint refuses work instead of half-doing it.
     assert (await http_slack.command("next")).status == 503
+
+
+async def test_the_bot_invited_to_or_removed_from_a_channel_is_reported(
+    http_slack: HttpSlack, fake: FakeSlack, status: RecordingStatus
+) -> None:
+    def membership(kind: str, user: str) -> dict[str, str]:
+        return {"type": kind, "user": user, "channel": "C0NEWS", "channel_type": "C", "team": "T0MEETUP"}
+
+    assert (await http_slack.event(membership("member_joined_channel", "UMEMBER"))).status == 200
+    assert (await http_slack.event(membership("member_joined_channel", BOT_USER_ID))).status == 200
+    assert (await http_slack.event(membership("member_left_channel", BOT_USER_ID))).status == 200
+    for _ in range(100):  # Bolt answers the ack first and runs the listener just after
+        if status.joined and status.inactive:
+            break
+        await asyncio.sleep(0.02)
+    assert [c.key for c in status.joined] == ["slack:C0NEWS"]  # another member joining is not news
+    assert [(c.key, why) for c, why in status.inactive] == [("slack:C0NEWS", "removed from the channel")]
+    assert fake.posted() == []

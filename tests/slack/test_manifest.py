@@ -32,9 +32,11 @@ def test_manifest_is_generated_from_the_registry() -> None:
     settings = manifest["settings"]
     assert settings["socket_mode_enabled"] is True
     assert settings["org_deploy_enabled"] is False
-    assert settings["event_subscriptions"]["bot_events"] == list(BOT_EVENTS) == ["app_mention", "message.im"]
+    assert settings["event_subscriptions"]["bot_events"] == list(BOT_EVENTS)
+    assert list(BOT_EVENTS) == ["app_mention", "message.im", "member_joined_channel", "member_left_channel"]
     scopes = manifest["oauth_config"]["scopes"]["bot"]
     assert {"commands", "chat:write", "app_mentions:read", "im:history", "users:read"} <= set(scopes)
+    assert {"channels:read", "groups:read"} <= set(scopes)  # what member_joined/left_channel need
     assert "request_url" not in settings["event_subscriptions"]
 
 
