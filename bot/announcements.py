@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from bot import views
 from bot.calendar import Calendar
 from bot.model import CallPolicy, Community, Event, EventStatus, ReminderRule
-from bot.reply import Block, Bold, BulletList, Heading, Reply, inlines, paragraph
+from bot.reply import Block, Bold, Heading, Reply, paragraph
 
 
 class Kind(enum.StrEnum):
@@ -254,13 +254,8 @@ def notice_reply(event: Event, changed: str, community: Community, now: datetime
 def broadcast_reply(text: str, style: str, community: Community) -> Reply:
     if style != "cfp":
         return Reply((Heading(f"📣 {community.display_name}"), paragraph(text)))
-    cfs = community.call_for_speakers
     blocks: list[Block] = [Heading(f"📣 Call for speakers — {community.display_name}"), paragraph(text)]
-    if cfs.topics:
-        blocks.append(paragraph(Bold("Topics we would love to hear about")))
-        blocks.append(BulletList(tuple(inlines(t) for t in cfs.topics)))
-    if cfs.how_to_submit:
-        blocks.append(paragraph(Bold("Give a talk: "), cfs.how_to_submit))
+    blocks.extend(views.wanted_talks(community))
     return Reply(tuple(blocks), disable_link_preview=True)
 
 

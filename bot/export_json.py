@@ -1,18 +1,18 @@
 """The calendar as JSON (for websites and other tools), and back.
 
 Times: `start`/`end` are ISO 8601 local times with their offset; schedule times are `HH:MM`
-on the meetup's local day (a slot before the previous one is after midnight). `calendar_from_json`
-reads the document back into the model, so `export -> re-load -> export` is the same document.
+on the meetup's local day, placed across midnight by the loader's own rule (`slot_span`).
+`calendar_from_json` reads the document back into the model, so `export -> re-load -> export` is the same document.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.loader import slugify
+from bot.loader import slot_span, slugify
 from bot.model import CalendarData, Community, Event, EventStatus, Link, ScheduleSlot, SlotKind, Speaker, Talk, Venue
 
 
@@ -124,7 +124,6 @@ def _event(e: Any, tz: ZoneInfo, path: str) -> Event:
     filmed = e.get("filmed")
     if filmed is not None and not isinstance(filmed, bool):
         raise JsonCalendarError(f"{path}.filmed: expected true, false or null")
-    day = start.astimezone(tz).date()
     return Event(
         id=_str(e, "id", path, required=True),
         title=_str(e, "title", path, required=True),
@@ -136,25 +135,22 @@ def _event(e: Any, tz: ZoneInfo, path: str) -> Event:
         url=_str(e, "url", path),
         language=_str(e, "language", path),
         filmed=filmed,
-        schedule=_schedule(e.get("schedule") or [], day, tz, f"{path}.schedule"),
+        schedule=_schedule(e.get("schedule") or [], start, tz, f"{path}.schedule"),
         talks=tuple(_talk(t, f"{path}.talks[{i}]") for i, t in enumerate(e.get("talks") or [])),
     )
 
 
-def _schedule(items: Any, day: date, tz: ZoneInfo, path: str) -> tuple[ScheduleSlot, ...]:
+def _schedule(items: Any, start: datetime, tz: ZoneInfo, path: str) -> tuple[ScheduleSlot, ...]:
     slots: list[ScheduleSlot] = []
     for i, s in enumerate(items):
         where = f"{path}[{i}]"
         if not isinstance(s, dict):
             raise JsonCalendarError(f"{where}: expected an object")
         begin_t, end_t = _clock(s, "start", where), _clock(s, "end", where)
-        # Slots are in order: one that starts earlier on the clock than the previous is after midnight.
-        previous = slots[-1].start.astimezone(tz) if slots else None
-        begin_day = previous.date() if previous else day
-        if previous and begin_t < previous.time():
-            begin_day += timedelta(days=1)
-        begin = datetime.combine(begin_day, begin_t, tz)
-        end = datetime.combine(begin_day + timedelta(days=1) if end_t <= begin_t else begin_day, end_t, tz)
+        try:  # HH:MM on the meetup's day, after midnight by the loader's own rule
+            begin, end = slot_span(start, begin_t, end_t, tz)
+        except ValueError as exc:  # a time the clocks skip
+            raise JsonCalendarError(f"{where}: {exc}") from None
         try:
             kind = SlotKind(s.get("kind", "other"))
         except ValueError:

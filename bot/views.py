@@ -271,6 +271,18 @@ def venue_card(event: Event, community: Community, now: datetime) -> Reply:
     return Reply(tuple(blocks))
 
 
+def wanted_talks(community: Community) -> list[Block]:
+    """The topics the community wants talks on, and how to offer one."""
+    cfs = community.call_for_speakers
+    blocks: list[Block] = []
+    if cfs.topics:
+        blocks.append(paragraph(Bold("Topics we would love to hear about")))
+        blocks.append(BulletList(tuple(inlines(t) for t in cfs.topics)))
+    if cfs.how_to_submit:
+        blocks.append(paragraph(Bold("Give a talk: "), cfs.how_to_submit))
+    return blocks
+
+
 def call_for_speakers(community: Community, next_event: Event | None, now: datetime) -> Reply:
     """The standing call for speakers and venues, as /cfp and the weekly call show it."""
     cfs, cfv = community.call_for_speakers, community.call_for_venues
@@ -286,11 +298,7 @@ def call_for_speakers(community: Community, next_event: Event | None, now: datet
                 f"({relative_phrase(next_event.start, next_event.end, now, tz)}) still needs {wanted}.",
             )
         )
-    if cfs.topics:
-        blocks.append(paragraph(Bold("Topics we would love to hear about")))
-        blocks.append(BulletList(tuple(inlines(t) for t in cfs.topics)))
-    if cfs.how_to_submit:
-        blocks.append(paragraph(Bold("Give a talk: "), cfs.how_to_submit))
+    blocks.extend(wanted_talks(community))
     if cfv.text or cfv.how_to_offer:
         blocks.append(paragraph(Bold("Host a meetup: "), " ".join(x for x in (cfv.text, cfv.how_to_offer) if x)))
     links = [LinkText(label, url) for label in ("meetup", "website") if (url := community.link(label))]
