@@ -47,6 +47,7 @@ from bot.core import Bot
 from bot.handlers import register_calendar_commands
 from bot.messages import ChatRef, IncomingMessage, UserRef
 from bot.source import CalendarSource
+from tests.fakes.telegram_api import spawn
 
 TOKEN = "123456:BENCH-token"
 CONCURRENCY = 32
@@ -178,21 +179,8 @@ async def main(updates: int, rounds: int, chats: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         record = Path(tmp) / "sent.jsonl"
         record.touch()
-        server = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tests.fakes.telegram_api",
-            "--port",
-            "0",
-            "--record",
-            str(record),
-            cwd=ROOT,
-            stdout=asyncio.subprocess.PIPE,
-        )
+        server, url = await spawn(record)
         try:
-            assert server.stdout is not None
-            line = await asyncio.wait_for(server.stdout.readline(), 10)
-            url = line.decode().strip().removeprefix("listening on ")
             sent = Deliveries(record)
             runs: dict[str, list[tuple[float, float]]] = {key: [] for key in BOTS}
             async with httpx.AsyncClient(base_url=url, timeout=30) as client:

@@ -638,6 +638,22 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
     return params
 
 
+async def spawn(record: Path, *flags: str) -> tuple[asyncio.subprocess.Process, str]:
+    """Start this fake as its own process recording to `record`; return it and its base URL.
+    The caller stops it (`kill()` then `await wait()`)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.fakes.telegram_api", "--port", "0", "--record", str(record), *flags,
+        cwd=Path(__file__).resolve().parents[2], stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    line = (await asyncio.wait_for(process.stdout.readline(), 10)).decode()
+    if not line.startswith("listening on "):
+        process.kill()
+        await process.wait()
+        raise RuntimeError(f"the fake Bot API did not start: {line!r}")
+    return process, line.strip().removeprefix("listening on ")
+
+
 async def _serve(port: int, record_path: Path | None, enforce_limits: bool, token: str | None) -> None:
     record = record_path.open("a", encoding="utf-8") if record_path else None
     api = FakeBotApi(token, port=port, enforce_limits=enforce_limits, record=record)

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import sys
 from pathlib import Path
 
 import httpx
 
-from tests.fakes.telegram_api import FakeBotApi
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.fakes.telegram_api import FakeBotApi, spawn
 
 
 async def test_enforced_limits_answer_real_429s() -> None:
@@ -44,21 +40,8 @@ async def test_wrong_token_is_unauthorized() -> None:
 
 async def test_standalone_process_records_every_send(tmp_path: Path) -> None:
     record = tmp_path / "sent.jsonl"
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.fakes.telegram_api",
-        "--port",
-        "0",
-        "--record",
-        str(record),
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-    )
+    process, url = await spawn(record)
     try:
-        assert process.stdout is not None
-        line = (await asyncio.wait_for(process.stdout.readline(), 10)).decode()
-        url = line.strip().removeprefix("listening on ")
         async with httpx.AsyncClient(base_url=url) as client:
             queued = await client.post("/_fake/updates", json={"text": "/next", "chat_id": -100})
             assert queued.json()["update_id"] == 1
