@@ -72,7 +72,10 @@ class CalendarSource:
     def reload(self) -> bool:
         """Re-read the file. True if a new calendar is now served; False (and logged) if the
         file is broken, in which case the previous calendar stays."""
-        calendar = self.load()
+        return self._adopt(self.load())
+
+    def _adopt(self, calendar: Calendar | None) -> bool:
+        """Serve a freshly loaded calendar; None (a broken file, already logged) keeps the old."""
         if calendar is None:
             return False
         self.replace(calendar)
@@ -107,10 +110,7 @@ class CalendarSource:
             try:
                 if not self.changed():
                     continue
-                calendar = await asyncio.to_thread(self.load)
-                if calendar is not None:
-                    self.replace(calendar)
-                    log.info("reloaded %s: %d meetups", self.path, len(calendar))
+                self._adopt(await asyncio.to_thread(self.load))
             except Exception:  # a watcher that dies silently is worse than a noisy one
                 log.exception("watching %s failed; will retry", self.path)
 
