@@ -14,17 +14,17 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from adapters.base import Adapter
-from adapters.console_adapter import ConsoleAdapter
-from adapters.feeds import mount_feeds
-from adapters.http_server import HttpServer
-from bot.announce_service import AnnouncementService
-from bot.archive_commands import register_archive_commands
+from adapters.console.adapter import ConsoleAdapter
+from adapters.web.feeds import mount_feeds
+from adapters.web.server import HttpServer
+from bot.announce.service import AnnouncementService
+from bot.archive.commands import register_archive_commands
+from bot.calendar.source import CalendarSource
+from bot.chat.commands import CommandRegistry
+from bot.chat.core import Bot
+from bot.chat.handlers import register_calendar_commands
 from bot.clock import Clock, system_clock
-from bot.commands import CommandRegistry
 from bot.config import Settings
-from bot.core import Bot
-from bot.handlers import register_calendar_commands
-from bot.source import CalendarSource
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class App:
         return adapters
 
     def telegram_adapter(self, token: str) -> Adapter:
-        from adapters.telegram_adapter import TelegramAdapter  # PTB is imported only when Telegram is on
+        from adapters.telegram.adapter import TelegramAdapter  # PTB is imported only when Telegram is on
 
         s = self.settings
         return TelegramAdapter(
@@ -78,7 +78,7 @@ class App:
         )
 
     def slack_adapter(self, token: str) -> Adapter:
-        from adapters.slack_adapter import SlackAdapter  # slack-bolt is imported only when Slack is on
+        from adapters.slack.adapter import SlackAdapter  # slack-bolt is imported only when Slack is on
 
         s = self.settings
         return SlackAdapter(

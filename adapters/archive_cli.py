@@ -14,11 +14,11 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.archive_import import import_posts
-from bot.export_ics import calendar_ics
-from bot.export_json import dumps
-from bot.loader import CalendarError, load_calendar_data
-from bot.yaml_writer import MergeError
+from bot.archive.ics import calendar_ics
+from bot.archive.importer import import_posts
+from bot.archive.json_export import dumps
+from bot.archive.yaml_writer import MergeError
+from bot.calendar.loader import CalendarError, load_calendar_data
 
 POST_SUFFIXES = (".md", ".markdown", ".txt", ".html")
 

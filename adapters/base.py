@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from bot.messages import ChatRef, IncomingMessage
-from bot.outbound import SendReceipt
-from bot.reply import Reply
+from bot.announce.outbound import SendReceipt
+from bot.chat.messages import ChatRef, IncomingMessage
+from bot.chat.reply import Reply
 
 MessageHandler = Callable[[IncomingMessage], Awaitable[list[Reply]]]
 

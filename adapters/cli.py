@@ -10,13 +10,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from adapters import archive_cli, schedule_command, slack_manifest
+from adapters import archive_cli, schedule_command
 from adapters.app import App
 from adapters.logging_setup import setup_logging
+from adapters.slack import manifest as slack_manifest
+from bot.calendar.loader import CalendarError, load_calendar_data
+from bot.calendar.source import CalendarSource
 from bot.config import Settings
-from bot.loader import CalendarError, load_calendar_data
-from bot.source import CalendarSource
-from bot.store import StoreUnavailable
+from bot.store.store import StoreUnavailable
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -12,13 +12,13 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.announcements import due_between
+from bot.announce.delivery import targets
+from bot.announce.rules import due_between
+from bot.calendar.loader import CalendarError
+from bot.calendar.source import CalendarSource
 from bot.clock import system_clock
 from bot.config import Settings
-from bot.delivery import targets
-from bot.loader import CalendarError
-from bot.source import CalendarSource
-from bot.store import Store, Subscription
+from bot.store.store import Store, Subscription
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -26,13 +26,13 @@ import yaml
 
 FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-from bot.calendar import Calendar
-from bot.commands import CommandRegistry
-from bot.core import Bot
-from bot.handlers import register_calendar_commands
-from bot.loader import load_calendar_data
-from bot.messages import ChatRef, IncomingMessage, UserRef
-from bot.source import CalendarSource
+from bot.calendar.calendar import Calendar
+from bot.calendar.loader import load_calendar_data
+from bot.calendar.source import CalendarSource
+from bot.chat.commands import CommandRegistry
+from bot.chat.core import Bot
+from bot.chat.handlers import register_calendar_commands
+from bot.chat.messages import ChatRef, IncomingMessage, UserRef
 
 TOPICS = ("scheduling", "ebpf", "storage", "drivers", "memory", "networking", "security", "tracing")
 

@@ -28,12 +28,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 
-from adapters.telegram_adapter import TelegramAdapter
-from bot.commands import CommandRegistry
-from bot.delivery import DEFAULT_PACE, Delivery
-from bot.messages import ChatRef
-from bot.reply import Heading, Reply, paragraph
-from bot.store import SENT, Store
+from adapters.telegram.adapter import TelegramAdapter
+from bot.announce.delivery import DEFAULT_PACE, Delivery
+from bot.chat.commands import CommandRegistry
+from bot.chat.messages import ChatRef
+from bot.chat.reply import Heading, Reply, paragraph
+from bot.store.store import SENT, Store
 from tests.announcements.processes import FakeApiProcess
 
 TELEGRAM_LIMIT = 30.0

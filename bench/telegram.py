@@ -40,13 +40,13 @@ from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, CommandHandler, ContextTypes
 
-from adapters.telegram_adapter import TelegramAdapter, TelegramOptions
-from adapters.telegram_render import TelegramText, render
-from bot.commands import CommandRegistry
-from bot.core import Bot
-from bot.handlers import register_calendar_commands
-from bot.messages import ChatRef, IncomingMessage, UserRef
-from bot.source import CalendarSource
+from adapters.telegram.adapter import TelegramAdapter, TelegramOptions
+from adapters.telegram.render import TelegramText, render
+from bot.calendar.source import CalendarSource
+from bot.chat.commands import CommandRegistry
+from bot.chat.core import Bot
+from bot.chat.handlers import register_calendar_commands
+from bot.chat.messages import ChatRef, IncomingMessage, UserRef
 from tests.fakes.telegram_api import spawn
 
 TOKEN = "123456:BENCH-token"

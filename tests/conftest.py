@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.calendar import Calendar
-from bot.loader import parse_calendar
+from bot.calendar.calendar import Calendar
+from bot.calendar.loader import parse_calendar
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_EVENTS = ROOT / "events.yaml"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import Store
+from bot.store.store import Store
 from tests.fakes.clock import FixedClock
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")

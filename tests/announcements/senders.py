@@ -10,9 +10,9 @@ import asyncio
 from collections import Counter
 from collections.abc import Callable
 
-from bot.messages import ChatRef
-from bot.outbound import SendError, SendReceipt
-from bot.reply import Reply
+from bot.announce.outbound import SendError, SendReceipt
+from bot.chat.messages import ChatRef
+from bot.chat.reply import Reply
 
 Script = Callable[[ChatRef, int], SendError | ChatRef | None]
 

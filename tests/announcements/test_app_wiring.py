@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from adapters.app import App
+from bot.calendar.source import CalendarSource
 from bot.config import Settings
-from bot.source import CalendarSource
-from bot.store import SENT, Store
+from bot.store.store import SENT, Store
 from tests.conftest import COMMUNITY_YAML
 from tests.fakes.clock import FixedClock
 

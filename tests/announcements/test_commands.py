@@ -8,18 +8,18 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.announce_commands import AnnouncementCommands
-from bot.calendar import Calendar
-from bot.commands import CommandRegistry
-from bot.core import Bot
-from bot.delivery import Delivery
-from bot.handlers import register_calendar_commands
-from bot.loader import parse_calendar
-from bot.messages import ChatRef, IncomingMessage, UserRef
-from bot.organisers import Organisers
-from bot.scheduler import Announcer
-from bot.source import CalendarSource
-from bot.store import Store
+from bot.announce.commands import AnnouncementCommands
+from bot.announce.delivery import Delivery
+from bot.announce.scheduler import Announcer
+from bot.calendar.calendar import Calendar
+from bot.calendar.loader import parse_calendar
+from bot.calendar.source import CalendarSource
+from bot.chat.commands import CommandRegistry
+from bot.chat.core import Bot
+from bot.chat.handlers import register_calendar_commands
+from bot.chat.messages import ChatRef, IncomingMessage, UserRef
+from bot.chat.organisers import Organisers
+from bot.store.store import Store
 from tests.announcements.senders import RecordingSender
 from tests.fakes.clock import FixedClock
 
@@ -106,7 +106,7 @@ async def test_an_organiser_broadcasts_to_every_chat_on_every_platform(h: Harnes
 async def test_anyone_else_is_refused_politely_and_logged(
     h: Harness, user: UserRef, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="bot.announce_commands"):
+    with caplog.at_level(logging.WARNING, logger="bot.announce.commands"):
         out = await h.say("/announce Free beer!", user)
     assert "only the community's organisers can broadcast" in out
     assert h.posted() == []

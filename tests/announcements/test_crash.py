@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.delivery import Delivery
-from bot.store import CLAIMED, Store
+from bot.announce.delivery import Delivery
+from bot.store.store import CLAIMED, Store
 from tests.announcements.conftest import PG_URL, pg_url
 from tests.announcements.processes import BotProcess, FakeApiProcess, reminder_due_now, wait_for
 

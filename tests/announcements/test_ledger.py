@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot.delivery import Delivery, targets
-from bot.messages import ChatRef
-from bot.outbound import ChatGone, SendError
-from bot.reply import text_reply
-from bot.store import CLAIMED, FAILED, SENT, UNCERTAIN, Store
+from bot.announce.delivery import Delivery, targets
+from bot.announce.outbound import ChatGone, SendError
+from bot.chat.messages import ChatRef
+from bot.chat.reply import text_reply
+from bot.store.store import CLAIMED, FAILED, SENT, UNCERTAIN, Store
 from tests.announcements.senders import RecordingSender
 from tests.fakes.clock import FixedClock
 

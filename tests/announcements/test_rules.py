@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot import announcements as ann
-from bot.announcements import AnnouncedEvent, Kind
+from bot.announce import rules as ann
+from bot.announce.rules import AnnouncedEvent, Kind
 from tests.conftest import calendar_from_yaml
 
 IL_EVENTS = """\

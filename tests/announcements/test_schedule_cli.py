@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from adapters.cli import main
-from bot.messages import ChatRef
-from bot.store import Store
+from bot.chat.messages import ChatRef
+from bot.store.store import Store
 from tests.conftest import COMMUNITY_YAML
 
 EVENTS = (

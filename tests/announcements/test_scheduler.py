@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.calendar import Calendar
-from bot.delivery import Delivery
-from bot.loader import parse_calendar
-from bot.scheduler import AnnouncementScheduler, Announcer, Timing
-from bot.source import CalendarSource
-from bot.store import SENT, Leadership, Store
+from bot.announce.delivery import Delivery
+from bot.announce.scheduler import AnnouncementScheduler, Announcer, Timing
+from bot.calendar.calendar import Calendar
+from bot.calendar.loader import parse_calendar
+from bot.calendar.source import CalendarSource
+from bot.store.store import SENT, Leadership, Store
 from tests.announcements.conftest import PG_URL, pg_url, unique_prefix
 from tests.announcements.senders import RecordingSender
 from tests.conftest import COMMUNITY_YAML

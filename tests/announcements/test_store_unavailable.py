@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.announce_service import AnnouncementService
-from bot.commands import CommandRegistry
+from bot.announce.service import AnnouncementService
+from bot.calendar.source import CalendarSource
+from bot.chat.commands import CommandRegistry
 from bot.config import Settings
-from bot.source import CalendarSource
-from bot.store import StoreUnavailable
+from bot.store.store import StoreUnavailable
 from tests.conftest import SHIPPED_EVENTS
 
 DEAD = "postgresql+psycopg://meetup:s3cret-pw@127.0.0.1:1/nowhere"

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import icalendar
 
-from bot.archive_commands import register_archive_commands
-from bot.calendar import Calendar
-from bot.commands import CommandRegistry
-from bot.core import Bot
-from bot.handlers import register_calendar_commands
-from bot.loader import load_calendar_data, parse_calendar
-from bot.messages import ChatRef, IncomingMessage, UserRef
-from bot.reply import Attachment, Reply
-from bot.source import CalendarSource
+from bot.archive.commands import register_archive_commands
+from bot.calendar.calendar import Calendar
+from bot.calendar.loader import load_calendar_data, parse_calendar
+from bot.calendar.source import CalendarSource
+from bot.chat.commands import CommandRegistry
+from bot.chat.core import Bot
+from bot.chat.handlers import register_calendar_commands
+from bot.chat.messages import ChatRef, IncomingMessage, UserRef
+from bot.chat.reply import Attachment, Reply
 from tests.conftest import COMMUNITY_YAML, SHIPPED_EVENTS
 from tests.fakes.clock import FixedClock
 

@@ -13,10 +13,10 @@ import pytest
 import vobject
 
 from adapters.cli import main
-from bot.export_ics import calendar_ics
-from bot.export_json import JsonCalendarError, calendar_from_json, calendar_to_json, dumps
-from bot.loader import load_calendar_data, parse_calendar
-from bot.model import CalendarData
+from bot.archive.ics import calendar_ics
+from bot.archive.json_export import JsonCalendarError, calendar_from_json, calendar_to_json, dumps
+from bot.calendar.loader import load_calendar_data, parse_calendar
+from bot.calendar.model import CalendarData
 from tests.conftest import COMMUNITY_YAML, SHIPPED_EVENTS
 
 STAMP = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)

@@ -20,10 +20,10 @@ import vobject
 from multidict import CIMultiDict
 
 from adapters.app import App
-from adapters.feeds import mount_feeds
-from adapters.http_server import HttpServer
+from adapters.web.feeds import mount_feeds
+from adapters.web.server import HttpServer
+from bot.calendar.source import CalendarSource
 from bot.config import Settings
-from bot.source import CalendarSource
 from tests.conftest import SHIPPED_EVENTS
 from tests.fakes.clock import FixedClock
 

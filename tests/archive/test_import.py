@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from adapters.cli import main
-from bot.archive_import import import_posts
-from bot.loader import parse_calendar
-from bot.model import Event
+from bot.archive.importer import import_posts
+from bot.calendar.loader import parse_calendar
+from bot.calendar.model import Event
 from tests.archive.conftest import SEED_IDS, community_only, seed_posts
 from tests.conftest import SHIPPED_EVENTS
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.posts import event_id, front_matter_instant, parse_post
+from bot.archive.posts import event_id, front_matter_instant, parse_post
 from tests.archive.conftest import seed_posts
 
 TZ = ZoneInfo("Asia/Jerusalem")
@@ -81,7 +81,7 @@ def test_a_front_matter_time_that_fits_neither_reading_is_reported_and_the_sched
 
 
 def test_a_first_name_is_resolved_against_the_calendars_speakers() -> None:
-    from bot.model import Speaker
+    from bot.calendar.model import Speaker
 
     text = "---\ntitle: Solo\ndate: 2027-06-01\n---\n19:00-20:00 Ftrace\n\n**Ftrace**\n\nGili will trace.\n"
     known = (Speaker("gili-yankovitch", "Gili Yankovitch"),)

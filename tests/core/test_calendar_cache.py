@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import calendar_cache
-from bot.loader import CalendarError, load_calendar_data
+from bot.calendar import cache as calendar_cache
+from bot.calendar.loader import CalendarError, load_calendar_data
 from tests.conftest import SHIPPED_EVENTS
 
 

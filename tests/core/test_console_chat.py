@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from adapters.app import App
+from bot.calendar.source import CalendarSource
 from bot.config import Settings
-from bot.source import CalendarSource
 from tests.conftest import SHIPPED_EVENTS
 from tests.fakes.clock import FixedClock
 

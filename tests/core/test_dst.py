@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import views
+from bot.chat import views
 from tests.conftest import calendar_from_yaml
 
 CAL = calendar_from_yaml(

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from bot.loader import CalendarError, parse_calendar
+from bot.calendar.loader import CalendarError, parse_calendar
 from tests.conftest import COMMUNITY_YAML
 
 GOOD_EVENT = """\

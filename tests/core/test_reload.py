@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.source import CalendarSource
+from bot.calendar.source import CalendarSource
 from tests.conftest import SHIPPED_EVENTS
 
 RENAMED = "Fast Packets - XDP, eBPF and Kernel Bypass"
@@ -54,7 +54,7 @@ async def test_bad_edit_keeps_the_last_good_calendar_and_logs_every_error(
     good = source.current
     watcher = asyncio.create_task(source.watch(interval=0.1))
     try:
-        with caplog.at_level(logging.ERROR, logger="bot.source"):
+        with caplog.at_level(logging.ERROR, logger="bot.calendar.source"):
             text = events_file.read_text().replace(
                 "  - id: 2027-01-19-fast-packets\n", "  - id: 2027-01-19-fast-packets\n    strat: x\n"
             )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.calendar import Calendar
-from bot.loader import load_calendar_data
-from bot.model import EventStatus, Need
+from bot.calendar.calendar import Calendar
+from bot.calendar.loader import load_calendar_data
+from bot.calendar.model import EventStatus, Need
 from tests.conftest import SHIPPED_EVENTS
 
 

@@ -15,14 +15,14 @@ import aiohttp
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.http_server import HttpServer
-from adapters.slack_adapter import EVENTS_PATH, SlackAdapter
-from bot.commands import Answer, Command, CommandRegistry, Request
-from bot.core import Bot
-from bot.handlers import register_calendar_commands
-from bot.messages import ChatRef
-from bot.reply import text_reply
-from bot.source import CalendarSource
+from adapters.slack.adapter import EVENTS_PATH, SlackAdapter
+from adapters.web.server import HttpServer
+from bot.calendar.source import CalendarSource
+from bot.chat.commands import Answer, Command, CommandRegistry, Request
+from bot.chat.core import Bot
+from bot.chat.handlers import register_calendar_commands
+from bot.chat.messages import ChatRef
+from bot.chat.reply import text_reply
 from tests.conftest import SHIPPED_EVENTS
 from tests.fakes.clock import FixedClock
 from tests.fakes.slack_api import BOT_USER_ID, TEAM_ID, FakeSlack

@@ -10,12 +10,12 @@ import yaml
 
 from adapters.app import App
 from adapters.cli import main
-from adapters.slack_adapter import SlackAdapter
-from adapters.slack_manifest import BOT_EVENTS, build_manifest
-from bot.commands import Command, CommandRegistry
+from adapters.slack.adapter import SlackAdapter
+from adapters.slack.manifest import BOT_EVENTS, build_manifest
+from bot.calendar.source import CalendarSource
+from bot.chat.commands import Command, CommandRegistry
+from bot.chat.handlers import register_calendar_commands
 from bot.config import Settings
-from bot.handlers import register_calendar_commands
-from bot.source import CalendarSource
 from tests.conftest import SHIPPED_EVENTS
 from tests.slack.conftest import BOT_TOKEN, whoami
 

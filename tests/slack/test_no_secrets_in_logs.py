@@ -10,13 +10,13 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 
-from adapters.http_server import HttpServer
-from adapters.slack_adapter import SlackAdapter
-from bot.commands import CommandRegistry
-from bot.core import Bot
-from bot.messages import ChatRef
-from bot.outbound import SendError
-from bot.reply import text_reply
+from adapters.slack.adapter import SlackAdapter
+from adapters.web.server import HttpServer
+from bot.announce.outbound import SendError
+from bot.chat.commands import CommandRegistry
+from bot.chat.core import Bot
+from bot.chat.messages import ChatRef
+from bot.chat.reply import text_reply
 from tests.fakes.slack_api import FakeSlack
 from tests.slack.conftest import (
     APP_TOKEN,

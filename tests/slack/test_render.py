@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from adapters.slack_inbound import SeenIds, strip_mentions, team_ids_of, unescape
-from adapters.slack_render import (
+from adapters.slack.inbound import SeenIds, strip_mentions, team_ids_of, unescape
+from adapters.slack.render import (
     BLOCKS_MAX,
     HEADER_MAX,
     SECTION_MAX,
@@ -14,7 +14,7 @@ from adapters.slack_render import (
     render,
     split_mrkdwn,
 )
-from bot.reply import (
+from bot.chat.reply import (
     Actions,
     Attachment,
     Bold,

@@ -6,12 +6,12 @@ import socket
 
 import pytest
 
-from adapters.http_server import HttpServer
-from adapters.slack_adapter import GONE_ERRORS, SlackAdapter
-from bot.commands import CommandRegistry
-from bot.messages import ChatRef
-from bot.outbound import ChatGone, SendError
-from bot.reply import Actions, Attachment, LinkText, Reply, paragraph, text_reply
+from adapters.slack.adapter import GONE_ERRORS, SlackAdapter
+from adapters.web.server import HttpServer
+from bot.announce.outbound import ChatGone, SendError
+from bot.chat.commands import CommandRegistry
+from bot.chat.messages import ChatRef
+from bot.chat.reply import Actions, Attachment, LinkText, Reply, paragraph, text_reply
 from tests.fakes.slack_api import FakeSlack
 from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, RecordingStatus
 

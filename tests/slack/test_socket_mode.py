@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from adapters.slack_adapter import SlackAdapter
-from bot.commands import CommandRegistry
-from bot.core import Bot
+from adapters.slack.adapter import SlackAdapter
+from bot.chat.commands import CommandRegistry
+from bot.chat.core import Bot
 from tests.fakes.slack_api import FakeSlack
 from tests.slack.conftest import APP_TOKEN, BOT_TOKEN, NEXT_TITLE, event_callback, mention, slash_command
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from adapters.telegram_adapter import TelegramAdapter, TelegramOptions
-from bot.commands import Command, CommandRegistry, Request
-from bot.core import Bot
-from bot.handlers import register_calendar_commands
-from bot.messages import ChatRef
-from bot.reply import Attachment, Reply, paragraph, text_reply
-from bot.source import CalendarSource
+from adapters.telegram.adapter import TelegramAdapter, TelegramOptions
+from bot.calendar.source import CalendarSource
+from bot.chat.commands import Command, CommandRegistry, Request
+from bot.chat.core import Bot
+from bot.chat.handlers import register_calendar_commands
+from bot.chat.messages import ChatRef
+from bot.chat.reply import Attachment, Reply, paragraph, text_reply
 from tests.fakes.telegram_api import FakeBotApi
 
 TOKEN = "123456:AAtest-Token_x9"  # shaped like a real token, short

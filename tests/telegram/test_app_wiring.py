@@ -6,10 +6,10 @@ import asyncio
 from pathlib import Path
 
 from adapters.app import App
-from adapters.console_adapter import ConsoleAdapter
-from adapters.telegram_adapter import TelegramAdapter
+from adapters.console.adapter import ConsoleAdapter
+from adapters.telegram.adapter import TelegramAdapter
+from bot.calendar.source import CalendarSource
 from bot.config import Settings
-from bot.source import CalendarSource
 from tests.fakes.telegram_api import FakeBotApi
 from tests.telegram.conftest import EVENTS, GROUP, TOKEN
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from adapters.telegram_pacing import GROUP_PER_MINUTE, OVERALL_PER_SECOND, SendPacer, bucket
+from adapters.telegram.pacing import GROUP_PER_MINUTE, OVERALL_PER_SECOND, SendPacer, bucket
 
 
 @pytest.mark.parametrize("burst", [1, 5, 15, 19, 40])

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from adapters.telegram_render import MAX_MESSAGE, TelegramDocument, TelegramText, render, tg_len
-from bot.reply import (
+from adapters.telegram.render import MAX_MESSAGE, TelegramDocument, TelegramText, render, tg_len
+from bot.chat.reply import (
     Actions,
     Attachment,
     Bold,

@@ -9,10 +9,10 @@ from dataclasses import replace
 
 import pytest
 
-from adapters.telegram_adapter import TelegramAdapter, TelegramOptions
-from bot.messages import ChatRef
-from bot.outbound import ChatGone, SendError
-from bot.reply import Bold, Paragraph, Reply, Text, text_reply
+from adapters.telegram.adapter import TelegramAdapter, TelegramOptions
+from bot.announce.outbound import ChatGone, SendError
+from bot.chat.messages import ChatRef
+from bot.chat.reply import Bold, Paragraph, Reply, Text, text_reply
 from tests.fakes.telegram_api import Failure, FakeBotApi
 from tests.telegram.conftest import FAST, GROUP, TOKEN, Factory, RecordingStatus, build_core
 

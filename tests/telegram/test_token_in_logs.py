@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapters.telegram_adapter import TelegramAdapter
-from bot.messages import ChatRef
-from bot.outbound import SendError
-from bot.reply import text_reply
+from adapters.telegram.adapter import TelegramAdapter
+from bot.announce.outbound import SendError
+from bot.chat.messages import ChatRef
+from bot.chat.reply import text_reply
 from tests.fakes.telegram_api import Failure, FakeBotApi
 from tests.telegram.conftest import GROUP, TOKEN, Factory
 

@@ -3,7 +3,7 @@ answers through sendMessage."""
 
 from __future__ import annotations
 
-from adapters.telegram_adapter import ANONYMOUS_ADMIN_ID, TelegramAdapter
+from adapters.telegram.adapter import ANONYMOUS_ADMIN_ID, TelegramAdapter
 from tests.fakes.telegram_api import BOT_USERNAME, Failure, FakeBotApi
 from tests.telegram.conftest import GROUP, Factory, RecordingStatus
 

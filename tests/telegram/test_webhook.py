@@ -8,9 +8,9 @@ import httpx
 import pytest
 from telegram.error import BadRequest
 
-from adapters.http_server import HttpServer
-from adapters.telegram_adapter import SECRET_HEADER, TelegramAdapter
-from bot.core import Bot
+from adapters.telegram.adapter import SECRET_HEADER, TelegramAdapter
+from adapters.web.server import HttpServer
+from bot.chat.core import Bot
 from tests.fakes.telegram_api import Failure, FakeBotApi
 from tests.telegram.conftest import FAST, GROUP, TOKEN, RecordingStatus
 

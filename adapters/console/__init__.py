@@ -1,0 +1,1 @@
+"""The console chat: stdin and stdout, no tokens needed."""

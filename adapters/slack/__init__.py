@@ -1,0 +1,3 @@
+"""Slack, through slack-bolt: the adapter, inbound translation, Block Kit rendering and the app
+manifest.
+"""

@@ -1,0 +1,1 @@
+"""The one HTTP server on $PORT and what it serves: webhooks, feeds and pages."""

@@ -1,0 +1,81 @@
+"""Import website posts into an events file's text: parse each post, merge, report.
+
+Pure: the caller reads the posts and the events file and writes the result. Every post is
+accounted for in the report: added, updated, kept (already in the file) or not importable,
+each with what could not be read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.archive.posts import PostImport, parse_post
+from bot.archive.yaml_writer import MergeReport, merge_events
+from bot.calendar.loader import CalendarError, parse_calendar
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    text: str  # the new events file text (unchanged when nothing was added or updated)
+    posts: tuple[PostImport, ...]
+    merge: MergeReport
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.merge.added or self.merge.updated)
+
+    @property
+    def failed(self) -> tuple[PostImport, ...]:
+        """Posts that yielded no meetup at all (no date, say)."""
+        return tuple(p for p in self.posts if p.event is None)
+
+    def report_lines(self) -> list[str]:
+        """One line per post (and one per problem), for the command line."""
+        added, updated = set(self.merge.added), set(self.merge.updated)
+        lines: list[str] = []
+        for post in self.posts:
+            if post.event is None:
+                lines.append(f"{post.source}: NOT IMPORTED")
+            else:
+                eid = dict(self.merge.same_as).get(post.event.id, post.event.id)
+                state = (
+                    "added" if eid in added else "updated" if eid in updated
+                    else "already in the file, kept (use --update to replace it)"
+                )  # fmt: skip
+                if eid != post.event.id:
+                    state += f" (found by its meetup.com link; the post's id would be {post.event.id})"
+                lines.append(f"{post.source}: {eid}: {state}")
+            lines.extend(f"  - {problem}" for problem in post.problems)
+        if self.merge.new_speakers:
+            lines.append(f"new speakers: {', '.join(self.merge.new_speakers)}")
+        if self.merge.new_venues:
+            lines.append(f"new venues: {', '.join(self.merge.new_venues)}")
+        return lines
+
+
+def import_posts(
+    posts: Sequence[tuple[str, str]], events_text: str, *, filename: str = "events.yaml", update: bool = False
+) -> ImportResult:
+    """Merge `posts` ((source name, text) pairs) into `events_text`.
+
+    Raises CalendarError when the events file itself is invalid (fix it first), MergeError when
+    it cannot be edited as text."""
+    data = parse_calendar(events_text, filename)
+    parsed = tuple(parse_post(text, source, data.community.timezone, data.speakers) for source, text in posts)
+    # Two posts of one meetup: the later file wins, like a later edit would.
+    events = {p.event.id: p.event for p in parsed if p.event is not None}
+    text, merge = events_text, MergeReport()
+    refused: dict[str, str] = {}
+    for event in events.values():  # one at a time, so one bad meetup cannot hold back the rest
+        try:
+            text, one = merge_events(text, [event], update=update, filename=filename)
+        except CalendarError as exc:
+            refused[event.id] = f"could not be written: {'; '.join(e.message for e in exc.errors)}"
+            continue
+        merge = merge.combined(one)
+    posts_out = tuple(
+        PostImport(p.source, None, (*p.problems, refused[p.event.id])) if p.event and p.event.id in refused else p
+        for p in parsed
+    )
+    return ImportResult(text, posts_out, merge)

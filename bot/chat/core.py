@@ -1,0 +1,57 @@
+"""Bot.handle: one incoming message in, the replies out. No I/O happens here."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.calendar.source import CalendarSource
+from bot.chat.commands import CommandRegistry, Request, UsageError, parse_command
+from bot.chat.messages import IncomingMessage
+from bot.chat.reply import Reply, text_reply
+from bot.clock import Clock, system_clock
+
+log = logging.getLogger(__name__)
+
+
+class Bot:
+    def __init__(self, source: CalendarSource, registry: CommandRegistry, clock: Clock = system_clock) -> None:
+        self.source = source
+        self.registry = registry
+        self.clock = clock
+
+    async def handle(self, message: IncomingMessage) -> list[Reply]:
+        name, args, arg_text = message.command, message.args, message.arg_text
+        if name is None:
+            parsed = parse_command(message.text)
+            if parsed is None:
+                # Plain chatter: silence in groups, a nudge in a one-to-one chat.
+                return [text_reply("I answer commands. Try /help.")] if message.chat.is_private else []
+            name, args, arg_text = parsed.name, parsed.args, parsed.arg_text
+        command = self.registry.get(name)
+        if command is None:
+            # In a group, /foo is probably another bot's command: answer only if it named us.
+            if message.chat.is_private or message.addressed:
+                return [text_reply(f"I don't know /{name}. Try /help for what I can do.")]
+            return []
+        request = Request(
+            message=message,
+            command=command.name,
+            args=args,
+            arg_text=arg_text,
+            now=self.clock(),
+            calendar=self.source.current,
+        )
+        try:
+            answer = await command.handler(request)
+        except UsageError as exc:
+            detail = f"{exc}\n" if str(exc) else ""
+            return [text_reply(f"{detail}Usage: {command.signature}".strip())]
+        except Exception:
+            # Nothing a user types may take the bot down; the log keeps the details.
+            log.exception("command /%s failed for %s", command.name, message.chat.key)
+            return [text_reply("Sorry, something went wrong answering that. The organisers have been told in the log.")]
+        if answer is None:
+            return []
+        if isinstance(answer, Reply):
+            return [answer]
+        return list(answer)

@@ -1,0 +1,555 @@
+"""The store: subscriptions, the delivery ledger and broadcasts, in SQLite or PostgreSQL.
+
+SQLAlchemy 2 Core, tables created (and missing columns added) on start. Every method here is
+blocking and short (one small transaction); async callers run them with `asyncio.to_thread`.
+
+The ledger is what makes announcements exactly once: a row per (announcement key, chat key),
+inserted before the send (the primary key decides who wins) and marked sent after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    and_,
+    create_engine,
+    event,
+    exc,
+    inspect,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.pool import NullPool
+
+from bot.announce.rules import AnnouncedEvent
+from bot.chat.messages import ChatRef
+from bot.clock import Clock, system_clock
+
+log = logging.getLogger(__name__)
+
+# Ledger states. CLAIMED: a process is sending right now (or died while sending). SENT: posted.
+# FAILED: will never be posted (chat gone, permanent error, retries exhausted). RETRY: released
+# after a retryable error; whoever claims next sends. UNCERTAIN: the platform may have posted it
+# (a timeout, or a claim whose owner died): under the at-most-once policy it is never resent.
+# SUPERSEDED: never sent because something else said it (a change notice covers the reminder
+# that a moved meetup would otherwise get at once).
+CLAIMED, SENT, FAILED, RETRY, UNCERTAIN = "claimed", "sent", "failed", "retry", "uncertain"
+SUPERSEDED = "superseded"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    chat: ChatRef
+    subscribed: bool | None  # True: /subscribe; False: /unsubscribe; None: no choice made
+    active: bool  # False: the platform said the bot cannot post there
+    reason: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRow:
+    announcement: str
+    chat_key: str
+    state: str
+    owner: str
+    attempts: int
+    claimed_at: datetime
+    sent_at: datetime | None
+    detail: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Broadcast:
+    key: str  # "broadcast:<uuid>"
+    kind: str  # "cfp" | "announce"
+    text: str
+    author: str
+    created_at: datetime
+
+
+def _tables(prefix: str) -> tuple[MetaData, Table, Table, Table, Table]:
+    md = MetaData()
+    subs = Table(
+        f"{prefix}subscriptions",
+        md,
+        Column("chat_key", String(200), primary_key=True),
+        Column("platform", String(32), nullable=False),
+        Column("chat_id", String(160), nullable=False),
+        # A Telegram forum topic (or Slack thread) the chat was subscribed from: posts go there.
+        Column("thread_id", String(64)),
+        Column("title", String(300)),
+        Column("subscribed", Boolean),
+        Column("active", Boolean, nullable=False, default=True),
+        Column("reason", String(300)),
+        Column("updated_by", String(200)),
+        Column("updated_at", UTCDateTime, nullable=False),
+    )
+    ledger = Table(
+        f"{prefix}deliveries",
+        md,
+        Column("announcement", String(300), primary_key=True),
+        Column("chat_key", String(200), primary_key=True),
+        Column("state", String(16), nullable=False),
+        Column("owner", String(100), nullable=False),
+        Column("attempts", Integer, nullable=False, default=1),
+        Column("claimed_at", UTCDateTime, nullable=False),
+        Column("sent_at", UTCDateTime),
+        Column("detail", String(500)),
+        Column("message_ids", String(300)),
+    )
+    broadcasts = Table(
+        f"{prefix}broadcasts",
+        md,
+        Column("key", String(300), primary_key=True),
+        Column("kind", String(32), nullable=False),
+        Column("text", Text, nullable=False),
+        Column("author", String(200), nullable=False),
+        Column("created_at", UTCDateTime, nullable=False, index=True),
+    )
+    announced = Table(
+        f"{prefix}announced_events",
+        md,
+        Column("event_id", String(200), primary_key=True),
+        Column("start", UTCDateTime, nullable=False),
+        Column("venue", String(200)),
+        Column("cancelled", Boolean, nullable=False, default=False),
+        Column("updated_at", UTCDateTime, nullable=False),
+    )
+    return md, subs, ledger, broadcasts, announced
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for the URL: SQLite in WAL mode with a busy timeout, so a reader never blocks
+    the sender and two writers wait rather than fail; PostgreSQL with pre-ping."""
+    if url.startswith("sqlite"):
+        # NullPool: a connection per transaction, so threads (asyncio.to_thread) never share one.
+        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+class StoreUnavailable(Exception):
+    """The database cannot be reached (the message never holds a password)."""
+
+
+class Store:
+    def __init__(self, url: str, *, prefix: str = "mb_", clock: Clock = system_clock) -> None:
+        self.url = url
+        self.prefix = prefix
+        self.clock = clock
+        self.engine = make_engine(url)
+        self.metadata, self.subs, self.ledger, self.broadcasts, self.announced = _tables(prefix)
+        self._insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    # -- schema --
+
+    def create(self) -> None:
+        """Create missing tables and add columns a newer version defines (additive upgrades).
+        Raises StoreUnavailable when the database cannot be reached."""
+        try:
+            self._create()
+        except exc.OperationalError as error:
+            where = self.engine.url.render_as_string(hide_password=True)
+            raise StoreUnavailable(f"cannot reach the database {where}: {error.orig or error}") from None
+
+    def _create(self) -> None:
+        with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                # Two processes starting together would race on CREATE TABLE: take turns.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": self.lock_key("schema")})
+            self.metadata.create_all(conn, checkfirst=True)
+            inspector = inspect(conn)
+            for table in self.metadata.sorted_tables:
+                have = {c["name"] for c in inspector.get_columns(table.name)}
+                for column in table.columns:
+                    if column.name not in have and not column.primary_key:
+                        kind = column.type.compile(dialect=conn.dialect)
+                        conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))
+                        log.info("store: added column %s.%s", table.name, column.name)
+
+    def lock_key(self, purpose: str) -> int:
+        """A stable advisory-lock key per database, table prefix and purpose, so deployments
+        sharing a server never block each other (tests give each run its own search_path)."""
+        where = self.engine.url.render_as_string(hide_password=True)
+        return zlib.crc32(f"meetup-bot:{purpose}:{where}:{self.prefix}".encode()) & 0x7FFFFFFF
+
+    def drop(self) -> None:
+        """Drop this store's tables (tests use it to clean up)."""
+        with self.engine.begin() as conn:
+            self.metadata.drop_all(conn, checkfirst=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- subscriptions --
+
+    def _upsert_sub(self, conn: Connection, chat: ChatRef, by: str | None, **values: Any) -> None:
+        now = self.clock()
+        row = {
+            "chat_key": chat.key,
+            "platform": chat.platform,
+            "chat_id": chat.chat_id,
+            "title": chat.title,
+            "updated_by": by,
+            "updated_at": now,
+            "active": True,
+            **values,
+        }
+        stmt = self._insert(self.subs).values(**row)
+        changes = {k: row[k] for k in (*values, "updated_at", "updated_by")}
+        if chat.title:
+            changes["title"] = chat.title
+        conn.execute(stmt.on_conflict_do_update(index_elements=["chat_key"], set_=changes))
+
+    def subscribe(self, chat: ChatRef, by: str | None = None) -> None:
+        """Subscribe the chat; in a forum topic, announcements then go to that topic."""
+        with self.engine.begin() as conn:
+            self._upsert_sub(conn, chat, by, subscribed=True, active=True, reason=None, thread_id=chat.thread_id)
+
+    def unsubscribe(self, chat: ChatRef, by: str | None = None) -> None:
+        with self.engine.begin() as conn:
+            self._upsert_sub(conn, chat, by, subscribed=False, reason="unsubscribed")
+
+    def mark_inactive(self, chat: ChatRef, reason: str) -> None:
+        with self.engine.begin() as conn:
+            self._upsert_sub(conn, chat, "platform", active=False, reason=reason[:300])
+
+    def mark_joined(self, chat: ChatRef) -> None:
+        """The bot is (back) in the chat: it is reachable again. A choice made with
+        /unsubscribe stays."""
+        with self.engine.begin() as conn:
+            self._upsert_sub(conn, chat, "platform", active=True, reason=None)
+
+    def move(self, old: ChatRef, new: ChatRef) -> None:
+        """A Telegram group became a supergroup: the new id inherits the old one's place. The
+        old id was probably listed in config, so the new id is subscribed explicitly."""
+        with self.engine.begin() as conn:
+            prior = conn.execute(select(self.subs.c.subscribed).where(self.subs.c.chat_key == old.key)).first()
+            keep = prior[0] if prior is not None and prior[0] is False else True
+            self._upsert_sub(conn, new, "platform", subscribed=keep, active=True, reason=f"moved from {old.key}")
+            self._upsert_sub(conn, old, "platform", active=False, reason=f"moved to {new.key}")
+
+    def subscriptions(self) -> list[Subscription]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(self.subs).order_by(self.subs.c.chat_key)).all()
+        return [
+            Subscription(
+                ChatRef(r.platform, r.chat_id, thread_id=r.thread_id, title=r.title),
+                r.subscribed,
+                bool(r.active),
+                r.reason,
+                r.updated_at,
+            )
+            for r in rows
+        ]
+
+    # -- ChatStatusListener (adapters call these from the event loop) --
+
+    async def chat_joined(self, chat: ChatRef) -> None:
+        await asyncio.to_thread(self.mark_joined, chat)
+
+    async def chat_inactive(self, chat: ChatRef, reason: str) -> None:
+        log.info("chat %s is inactive: %s", chat.key, reason)
+        await asyncio.to_thread(self.mark_inactive, chat, reason)
+
+    async def chat_moved(self, old: ChatRef, new: ChatRef) -> None:
+        log.info("chat %s moved to %s", old.key, new.key)
+        await asyncio.to_thread(self.move, old, new)
+
+    # -- the delivery ledger --
+
+    def claim(self, announcement: str, chat_key: str, owner: str) -> bool:
+        """Take the right to send `announcement` to the chat. True for exactly one caller,
+        across threads, processes and machines sharing the database; later callers get False
+        unless the row was released for a retry."""
+        now = self.clock()
+        with self.engine.begin() as conn:
+            # RETURNING, not rowcount: psycopg 3 reports -1 for an INSERT ... ON CONFLICT.
+            inserted = conn.execute(
+                self._insert(self.ledger)
+                .values(
+                    announcement=announcement, chat_key=chat_key, state=CLAIMED, owner=owner, attempts=1, claimed_at=now
+                )
+                .on_conflict_do_nothing(index_elements=["announcement", "chat_key"])
+                .returning(self.ledger.c.state)
+            ).first()
+            if inserted is not None:
+                return True
+            # A released row goes to whoever flips its state first: the UPDATE is atomic.
+            taken = conn.execute(
+                update(self.ledger)
+                .where(self._row(announcement, chat_key), self.ledger.c.state == RETRY)
+                .values(state=CLAIMED, owner=owner, claimed_at=now, attempts=self.ledger.c.attempts + 1)
+            ).rowcount
+            return taken == 1
+
+    def _row(self, announcement: str, chat_key: str) -> Any:
+        return and_(self.ledger.c.announcement == announcement, self.ledger.c.chat_key == chat_key)
+
+    def _settle(self, announcement: str, chat_key: str, owner: str, **values: Any) -> bool:
+        with self.engine.begin() as conn:
+            return (
+                conn.execute(
+                    update(self.ledger)
+                    .where(
+                        self._row(announcement, chat_key), self.ledger.c.owner == owner, self.ledger.c.state == CLAIMED
+                    )
+                    .values(**values)
+                ).rowcount
+                == 1
+            )
+
+    def mark_sent(self, announcement: str, chat_key: str, owner: str, message_ids: Iterable[str] = ()) -> bool:
+        return self._settle(
+            announcement,
+            chat_key,
+            owner,
+            state=SENT,
+            sent_at=self.clock(),
+            message_ids=",".join(message_ids)[:300] or None,
+        )
+
+    def mark_failed(self, announcement: str, chat_key: str, owner: str, detail: str) -> bool:
+        return self._settle(announcement, chat_key, owner, state=FAILED, detail=detail[:500])
+
+    def mark_uncertain(self, announcement: str, chat_key: str, owner: str, detail: str) -> bool:
+        return self._settle(announcement, chat_key, owner, state=UNCERTAIN, detail=detail[:500])
+
+    def release(self, announcement: str, chat_key: str, owner: str, detail: str, max_attempts: int) -> bool:
+        """Give a claim back after a retryable error. True if it may be retried; False once
+        `max_attempts` sends were tried (the row is then FAILED)."""
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(self.ledger.c.attempts).where(
+                    self._row(announcement, chat_key), self.ledger.c.owner == owner, self.ledger.c.state == CLAIMED
+                )
+            ).first()
+            if row is None:
+                return False
+            retry = bool(row.attempts < max_attempts)
+            conn.execute(
+                update(self.ledger)
+                .where(self._row(announcement, chat_key), self.ledger.c.owner == owner)
+                .values(state=RETRY if retry else FAILED, detail=detail[:500])
+            )
+            return retry
+
+    def supersede(self, announcement: str, chat_keys: Iterable[str], owner: str, detail: str) -> None:
+        """Settle `announcement` for chats that have not had it, without sending."""
+        now = self.clock()
+        with self.engine.begin() as conn:
+            for chat_key in chat_keys:
+                conn.execute(
+                    self._insert(self.ledger)
+                    .values(
+                        announcement=announcement,
+                        chat_key=chat_key,
+                        state=SUPERSEDED,
+                        owner=owner,
+                        attempts=0,
+                        claimed_at=now,
+                        detail=detail[:500],
+                    )
+                    .on_conflict_do_nothing(index_elements=["announcement", "chat_key"])
+                )
+
+    def settled(self, announcements: Iterable[str]) -> dict[str, set[str]]:
+        """For each announcement key, the chats that need nothing more (every state but RETRY)."""
+        keys = list(announcements)
+        out: dict[str, set[str]] = {k: set() for k in keys}
+        with self.engine.connect() as conn:
+            for start in range(0, len(keys), 500):
+                rows = conn.execute(
+                    select(self.ledger.c.announcement, self.ledger.c.chat_key).where(
+                        self.ledger.c.announcement.in_(keys[start : start + 500]), self.ledger.c.state != RETRY
+                    )
+                )
+                for announcement, chat_key in rows:
+                    out[announcement].add(chat_key)
+        return out
+
+    def expire_claims(self, older_than: datetime) -> list[LedgerRow]:
+        """Claims whose owner stopped before marking them: the send may or may not have been
+        posted. At-most-once: they become UNCERTAIN and are never resent. Returns them."""
+        with self.engine.begin() as conn:
+            stale = conn.execute(
+                select(self.ledger).where(self.ledger.c.state == CLAIMED, self.ledger.c.claimed_at < older_than)
+            ).all()
+            if stale:
+                conn.execute(
+                    update(self.ledger)
+                    .where(self.ledger.c.state == CLAIMED, self.ledger.c.claimed_at < older_than)
+                    .values(state=UNCERTAIN, detail="claim expired: the sender stopped mid-send")
+                )
+        return [self._ledger_row(r) for r in stale]
+
+    def ledger_rows(self, announcement: str | None = None) -> list[LedgerRow]:
+        query = select(self.ledger).order_by(self.ledger.c.announcement, self.ledger.c.chat_key)
+        if announcement is not None:
+            query = query.where(self.ledger.c.announcement == announcement)
+        with self.engine.connect() as conn:
+            return [self._ledger_row(r) for r in conn.execute(query)]
+
+    @staticmethod
+    def _ledger_row(r: Any) -> LedgerRow:
+        return LedgerRow(r.announcement, r.chat_key, r.state, r.owner, r.attempts, r.claimed_at, r.sent_at, r.detail)
+
+    # -- broadcasts --
+
+    def add_broadcast(self, broadcast: Broadcast) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                self.broadcasts.insert().values(
+                    key=broadcast.key,
+                    kind=broadcast.kind,
+                    text=broadcast.text,
+                    author=broadcast.author,
+                    created_at=broadcast.created_at,
+                )
+            )
+
+    def broadcasts_since(self, since: datetime) -> list[Broadcast]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(self.broadcasts)
+                .where(self.broadcasts.c.created_at >= since)
+                .order_by(self.broadcasts.c.created_at)
+            ).all()
+        return [Broadcast(r.key, r.kind, r.text, r.author, r.created_at) for r in rows]
+
+    # -- what was announced (for change notices) --
+
+    def announced_events(self) -> dict[str, AnnouncedEvent]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(self.announced)).all()
+        return {r.event_id: AnnouncedEvent(r.event_id, r.start, r.venue, bool(r.cancelled)) for r in rows}
+
+    def record_announced(self, state: AnnouncedEvent) -> None:
+        values = {"start": state.start, "venue": state.venue, "cancelled": state.cancelled, "updated_at": self.clock()}
+        with self.engine.begin() as conn:
+            conn.execute(
+                self._insert(self.announced)
+                .values(event_id=state.event_id, **values)
+                .on_conflict_do_update(index_elements=["event_id"], set_=values)
+            )
+
+
+class Leadership:
+    """Who runs the scheduler. PostgreSQL: a session-level advisory lock held on a dedicated
+    connection; it is released when that connection closes, so a crashed leader's lock goes
+    with its TCP session. SQLite: one process per file, so always the leader."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._conn: Connection | None = None
+        self._lock = threading.Lock()  # check() runs in worker threads; one at a time
+        self.key = store.lock_key("leader")
+        self._held = store.dialect != "postgresql"
+
+    @property
+    def held(self) -> bool:
+        return self._held
+
+    def check(self) -> bool:
+        """Try to become (or stay) the leader. Cheap enough to call every tick."""
+        if self.store.dialect != "postgresql":
+            return True
+        with self._lock:
+            return self._check()
+
+    def _check(self) -> bool:
+        try:
+            if self._conn is None:
+                self._conn = self.store.engine.connect()
+                got = self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar()
+                self._conn.commit()
+                self._held = bool(got)
+                if not self._held:
+                    self._conn.close()
+                    self._conn = None
+            else:
+                self._conn.execute(text("SELECT 1")).scalar()  # the session (and lock) is alive
+                self._conn.commit()
+        except Exception:
+            log.exception("leader lock connection failed; stepping down")
+            self._drop()
+        return self._held
+
+    def _drop(self) -> None:
+        self._held = False
+        if self._conn is not None:
+            try:
+                self._conn.invalidate()
+                self._conn.close()
+            except Exception:
+                log.debug("closing the leader connection failed", exc_info=True)
+            self._conn = None
+
+    def release(self) -> None:
+        with self._lock:
+            self._release()
+
+    def _release(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
+                self._conn.commit()
+                self._conn.close()
+            except Exception:
+                log.debug("releasing the leader lock failed", exc_info=True)
+            self._conn = None
+        self._held = self.store.dialect != "postgresql"
