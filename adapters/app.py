@@ -17,12 +17,8 @@ from adapters.base import Adapter
 from adapters.console.adapter import ConsoleAdapter
 from adapters.web.feeds import mount_feeds
 from adapters.web.server import HttpServer
-from bot.announce.service import AnnouncementService
-from bot.archive.commands import register_archive_commands
+from bot.assembly import assemble
 from bot.calendar.source import CalendarSource
-from bot.chat.commands import CommandRegistry
-from bot.chat.core import Bot
-from bot.chat.handlers import register_calendar_commands
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 
@@ -36,17 +32,14 @@ class App:
     clock: Clock = system_clock
     stdin: TextIO | None = None
     stdout: TextIO | None = None
-    registry: CommandRegistry = field(default_factory=CommandRegistry)
     adapters: list[Adapter] = field(default_factory=list)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
-        register_calendar_commands(self.registry)
-        # /ics, /calendar and the archive's /talks (replaces the plain one).
-        register_archive_commands(self.registry, public_url=self.settings.public_url)
-        # Store, delivery, scheduler and /subscribe, /cfp [text], /announce (replaces /cfp).
-        self.announcements = AnnouncementService(self.settings, self.source, self.registry, self.clock)
-        self.bot = Bot(self.source, self.registry, self.clock)
+        core = assemble(self.settings, self.source, self.clock)  # every command, the store, the scheduler
+        self.announcements = core.announcements
+        self.registry = core.registry
+        self.bot = core.bot
         # One HTTP server on $PORT for webhooks, Slack HTTP mode and feeds; adapters mount their
         # routes while being built, and it starts once they are all mounted.
         self.http = HttpServer(port=self.settings.port) if self.settings.port else None

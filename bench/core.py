@@ -26,15 +26,20 @@ import yaml
 
 FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+from bot.assembly import Core, assemble
 from bot.calendar.calendar import Calendar
 from bot.calendar.loader import load_calendar_data
 from bot.calendar.source import CalendarSource
-from bot.chat.commands import CommandRegistry
 from bot.chat.core import Bot
-from bot.chat.handlers import register_calendar_commands
 from bot.chat.messages import ChatRef, IncomingMessage, UserRef
+from bot.config import Settings
 
 TOPICS = ("scheduling", "ebpf", "storage", "drivers", "memory", "networking", "security", "tracing")
+
+
+def bench_core(source: CalendarSource) -> Core:
+    """The core as `meetup-bot run` assembles it; its store is never opened here."""
+    return assemble(Settings(database_url="sqlite://", scheduler_enabled=False), source)
 
 
 def synthetic_yaml(n: int) -> str:
@@ -127,7 +132,7 @@ def main() -> None:
                 pass
             floor_s = time.perf_counter() - start
             calendar = Calendar(data)
-            bot = Bot(CalendarSource(calendar), register_calendar_commands(CommandRegistry()))
+            bot = bench_core(CalendarSource(calendar)).bot
             nxt = asyncio.run(median_us(bot, "/next", args.repeat))
             talks = asyncio.run(median_us(bot, "/talks ebpf", max(50, args.repeat // 20)))
             results[n] = {"next": nxt, "talks": talks, "load": load_s, "floor": floor_s, "cached": cached_s}

@@ -42,14 +42,16 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Comman
 
 from adapters.telegram.adapter import TelegramAdapter, TelegramOptions
 from adapters.telegram.render import TelegramText, render
+from bot.assembly import assemble
 from bot.calendar.source import CalendarSource
-from bot.chat.commands import CommandRegistry
 from bot.chat.core import Bot
-from bot.chat.handlers import register_calendar_commands
 from bot.chat.messages import ChatRef, IncomingMessage, UserRef
+from bot.config import Settings
 from tests.fakes.telegram_api import spawn
 
 TOKEN = "123456:BENCH-token"
+# The core as `meetup-bot run` assembles it; its store is never opened here.
+BENCH_SETTINGS = Settings(database_url="sqlite://", scheduler_enabled=False)
 CONCURRENCY = 32
 EVENTS = ROOT / "tests" / "telegram" / "events.yaml"
 NOW = datetime(2027, 1, 1, 12, tzinfo=UTC)  # before the test calendar's meetup: /next shows a card
@@ -58,9 +60,7 @@ Runner = Callable[[str], Awaitable[Callable[[], Awaitable[None]]]]
 
 
 def build_core() -> Bot:
-    registry = CommandRegistry()
-    register_calendar_commands(registry)
-    return Bot(CalendarSource.from_file(EVENTS), registry, clock=lambda: NOW)
+    return assemble(BENCH_SETTINGS, CalendarSource.from_file(EVENTS), clock=lambda: NOW).bot
 
 
 def card_html() -> str:

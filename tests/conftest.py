@@ -5,11 +5,16 @@ from __future__ import annotations
 import os
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.assembly import Core, assemble
 from bot.calendar.calendar import Calendar
 from bot.calendar.loader import parse_calendar
+from bot.calendar.source import CalendarSource
+from bot.clock import Clock
+from bot.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_EVENTS = ROOT / "events.yaml"
@@ -35,6 +40,12 @@ def pytest_configure(config: pytest.Config) -> None:
 def calendar_from_yaml(body: str, *, community: str = COMMUNITY_YAML) -> Calendar:
     """A Calendar from a community block plus the given YAML (dedented)."""
     return Calendar(parse_calendar(community + textwrap.dedent(body), "test.yaml"))
+
+
+def assemble_core(source: CalendarSource, clock: Clock, **settings: Any) -> Core:
+    """The core exactly as `meetup-bot run` assembles it (every command), on an in-memory store
+    that is never opened unless a test opens it."""
+    return assemble(Settings(database_url="sqlite://", scheduler_enabled=False, **settings), source, clock)
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.base import MessageHandler
 from adapters.slack.inbound import SeenIds, delivery_id, from_event, from_slash_command, is_user_dm, team_ids_of
+from adapters.slack.manifest import EVENTS_PATH
 from adapters.slack.render import SlackFile, SlackMessage, render
 from adapters.web.server import HttpServer
 from bot.announce.outbound import ChatGone, ChatStatusListener, NoChatStatus, SendError, SendReceipt
@@ -39,7 +40,6 @@ from bot.chat.reply import Reply, map_text
 
 log = logging.getLogger(__name__)
 
-EVENTS_PATH = "/slack/events"
 DEFAULT_API_URL = "https://slack.com/api/"
 # The bot can no longer post there: retrying will not help.
 GONE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived", "account_inactive"})

@@ -15,8 +15,7 @@ from typing import Any
 
 import yaml
 
-from adapters.app import App
-from adapters.slack.adapter import EVENTS_PATH
+from bot.assembly import assemble
 from bot.calendar.loader import CalendarError
 from bot.calendar.source import CalendarSource
 from bot.chat.commands import CommandRegistry
@@ -36,6 +35,9 @@ BOT_SCOPES = (
 BOT_EVENTS = ("app_mention", "message.im", "member_joined_channel", "member_left_channel")
 USAGE_HINT_MAX = 1000  # Slack rejects longer hints
 DESCRIPTION_MAX = 140
+
+# Where Slack sends events, commands and interactions in HTTP mode, under the public URL.
+EVENTS_PATH = "/slack/events"
 
 
 def usage_hint(registry: CommandRegistry) -> str:
@@ -98,9 +100,9 @@ def render_manifest(manifest: dict[str, Any], fmt: str = "yaml") -> str:
 
 
 def app_registry(settings: Settings) -> CommandRegistry:
-    """Exactly the commands `meetup-bot run` registers: the app is built (no I/O beyond reading
-    the events file), not started."""
-    return App(settings, CalendarSource.from_file(settings.events_file)).registry
+    """Exactly the commands `meetup-bot run` registers: the core is assembled (no I/O beyond
+    reading the events file), no app, adapter or store is started."""
+    return assemble(settings, CalendarSource.from_file(settings.events_file)).registry
 
 
 def cmd_slack_manifest(args: argparse.Namespace) -> int:

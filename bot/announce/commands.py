@@ -1,7 +1,7 @@
 """The announcement commands: /subscribe, /unsubscribe, /subscriptions, /cfp [text], /announce.
 
-Registered after the calendar commands; this /cfp replaces theirs (same answer without text,
-a broadcast with text for organisers).
+/cfp is one command with two forms: without text anyone gets the call for speakers and venues;
+with text an organiser broadcasts it to every announcement chat.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from collections.abc import Callable, Sequence
 
 from bot.announce.delivery import targets
 from bot.announce.scheduler import Announcer
+from bot.calendar.calendar import Calendar
 from bot.chat import views
-from bot.chat.commands import Answer, Command, CommandRegistry, Request, UsageError
+from bot.chat.commands import Answer, Request, UsageError
 from bot.chat.organisers import Organisers, may_manage_subscription
 from bot.chat.reply import Block, BulletList, Code, Heading, Reply, Text, inlines, text_reply
 from bot.store.store import Store
@@ -29,17 +30,16 @@ class AnnouncementCommands:
         store: Store,
         announcer: Announcer,
         *,
-        organisers_override: Sequence[str] | None,
+        organisers: Callable[[Calendar], Organisers],
         configured_chats: Callable[[], Sequence[str]],
     ) -> None:
         self.store = store
         self.announcer = announcer
-        self.organisers_override = organisers_override
+        self._organisers = organisers
         self.configured_chats = configured_chats
 
     def organisers(self, req: Request) -> Organisers:
-        # Resolved per request: an edit of events.yaml's organisers applies without a restart.
-        return Organisers.resolve(self.organisers_override, req.calendar.community.organisers)
+        return self._organisers(req.calendar)
 
     def _refuse_manage(self, req: Request) -> Reply | None:
         if may_manage_subscription(req.message, self.organisers(req)):
@@ -105,20 +105,3 @@ class AnnouncementCommands:
         log.info("/%s broadcast by %s to %d chat(s)", req.command, sender.key, len(chats))
         self.announcer.spawn_broadcast(text, style, sender.key)
         return text_reply(f"📣 Sending it to {len(chats)} chat(s).")
-
-    def register(self, registry: CommandRegistry) -> CommandRegistry:
-        for command in (
-            Command("cfp", "The call for speakers and venues", self.cfp),  # organisers: /cfp <text>
-            Command("subscribe", "Get meetup reminders and calls in this chat", self.subscribe, needs_admin=True),
-            Command("unsubscribe", "Stop reminders and calls in this chat", self.unsubscribe, needs_admin=True),
-            Command("subscriptions", "Which chats get the announcements", self.subscriptions),
-            Command(
-                "announce",
-                "Broadcast a message to every announcement chat",
-                self.announce,
-                usage="<text>",
-                organisers_only=True,
-            ),
-        ):
-            registry.add(command, replace=True)
-        return registry

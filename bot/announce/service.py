@@ -1,6 +1,6 @@
-"""Announcements assembled from Settings: store, delivery, announcer, scheduler and commands.
+"""Announcements assembled from Settings: store, delivery, announcer and scheduler.
 
-The composition root makes one of these, registers its commands before any adapter starts,
+The composition root makes one of these (its commands are registered by `bot.registry`),
 opens the store before the adapters start (so a chat joined in the first second is recorded),
 starts it once the adapters can send, and stops it before they stop. Building it does no I/O.
 """
@@ -11,12 +11,10 @@ import asyncio
 import logging
 from collections.abc import Iterable, Sequence
 
-from bot.announce.commands import AnnouncementCommands
 from bot.announce.delivery import Delivery
 from bot.announce.outbound import Sender
 from bot.announce.scheduler import AnnouncementScheduler, Announcer, Timing, process_owner
 from bot.calendar.source import CalendarSource
-from bot.chat.commands import CommandRegistry
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.store.store import Store, StoreUnavailable
@@ -29,7 +27,6 @@ class AnnouncementService:
         self,
         settings: Settings,
         source: CalendarSource,
-        registry: CommandRegistry,
         clock: Clock = system_clock,
         timing: Timing | None = None,
     ) -> None:
@@ -48,10 +45,6 @@ class AnnouncementService:
         self.scheduler = (
             AnnouncementScheduler(self.announcer, self.store, source) if settings.scheduler_enabled else None
         )
-        self.commands = AnnouncementCommands(
-            self.store, self.announcer, organisers_override=settings.organisers, configured_chats=self.configured_chats
-        )
-        self.commands.register(registry)
         self._opened = False
         self._started = False
 

@@ -63,11 +63,14 @@ class CommandRegistry:
         self._commands: dict[str, Command] = {}
         self._aliases: dict[str, str] = {}
 
-    def add(self, command: Command, *, replace: bool = False) -> Command:
-        if not _NAME.fullmatch(command.name):
-            raise ValueError(f"bad command name {command.name!r}")
-        if command.name in self._commands and not replace:
-            raise ValueError(f"command /{command.name} is already registered")
+    def add(self, command: Command) -> Command:
+        """Register a command. A name or alias already taken is refused: one command, one
+        handler, whatever the order of registration."""
+        for name in (command.name, *command.aliases):
+            if not _NAME.fullmatch(name):
+                raise ValueError(f"bad command name {name!r}")
+            if name in self._commands or name in self._aliases:
+                raise ValueError(f"/{name} is already registered")
         self._commands[command.name] = command
         for alias in command.aliases:
             self._aliases[alias] = command.name

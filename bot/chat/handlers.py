@@ -1,9 +1,10 @@
-"""The calendar commands: what each one answers. Each handler's help line is its registration."""
+"""The calendar commands: what each one answers. `bot.registry` registers them with their help lines."""
 
 from __future__ import annotations
 
+from bot.calendar.model import Event
 from bot.chat import views
-from bot.chat.commands import Answer, Command, CommandRegistry, Request, UsageError
+from bot.chat.commands import Answer, CommandRegistry, Request, UsageError
 from bot.chat.reply import Bold, BulletList, Code, Heading, Reply, Text, paragraph, text_reply
 
 PAST_DEFAULT, PAST_MAX = 5, 50
@@ -35,23 +36,26 @@ async def events(req: Request) -> Answer:
     return views.event_list("Upcoming meetups", upcoming, req.calendar.community, req.now)
 
 
+def find_event(req: Request, key: str) -> Event | None:
+    """A meetup by its id, or by the number /events shows it under (`/event 2`, `/ics 2`).
+    Raises UsageError for a number out of range."""
+    if key.isdigit():
+        upcoming = req.calendar.upcoming(req.now)
+        index = int(key)
+        if not 1 <= index <= len(upcoming):
+            raise UsageError(f"There are {len(upcoming)} upcoming meetups; /events lists them by number.")
+        return upcoming[index - 1]
+    return req.calendar.get(key)
+
+
 async def event(req: Request) -> Answer:
     if len(req.args) != 1:
         raise UsageError("Which meetup? Give its id, or its number in /events.")
     key = req.args[0]
-    calendar = req.calendar
-    found = None
-    if key.isdigit():
-        upcoming = calendar.upcoming(req.now)
-        index = int(key)
-        if not 1 <= index <= len(upcoming):
-            raise UsageError(f"There are {len(upcoming)} upcoming meetups; /events lists them by number.")
-        found = upcoming[index - 1]
-    else:
-        found = calendar.get(key)
+    found = find_event(req, key)
     if found is None:
         return text_reply(f"No meetup with id “{key}”. /events and /past list them.")
-    return views.event_card(found, calendar.community, req.now)
+    return views.event_card(found, req.calendar.community, req.now)
 
 
 async def past(req: Request) -> Answer:
@@ -76,15 +80,18 @@ async def talks(req: Request) -> Answer:
     query = req.arg_text.strip()
     if not query:
         raise UsageError("What topic? For example: /talks scheduling")
-    hits = req.calendar.search(query)
-    if not hits:
-        return Reply(
-            (
-                paragraph("No talks about “", query, "” yet."),
-                paragraph("Could you give one? See /cfp for the call for speakers."),
-            )
-        )
-    return views.talk_hits(query, hits, req.calendar.community)
+    calendar = req.calendar
+    hits = calendar.search(query)
+    if hits:
+        return views.talk_hits(query, hits, calendar.community)
+    # Nobody has spoken on it yet: the answer is the call for speakers, flagged when the topic
+    # is on the community's wanted list.
+    cfp = views.call_for_speakers(calendar.community, calendar.next(req.now), req.now)
+    terms = calendar.expand(query)
+    wanted = any(term in topic.lower() for topic in calendar.community.call_for_speakers.topics for term in terms)
+    lead = "It is on our list of wanted topics!" if wanted else "Could you give one?"
+    lead += " Here is our call for speakers (also at /cfp):"
+    return Reply((paragraph("No talks about “", query, "” yet. ", lead), *cfp.blocks), disable_link_preview=True)
 
 
 async def speaker(req: Request) -> Answer:
@@ -112,11 +119,6 @@ async def venue(req: Request) -> Answer:
     return views.venue_card(event, req.calendar.community, req.now)
 
 
-async def cfp(req: Request) -> Answer:
-    calendar = req.calendar
-    return views.call_for_speakers(calendar.community, calendar.next(req.now), req.now)
-
-
 async def about(req: Request) -> Answer:
     return views.about(req.calendar.community, len(req.calendar))
 
@@ -124,26 +126,3 @@ async def about(req: Request) -> Answer:
 def help_reply(registry: CommandRegistry, *, organiser: bool = False) -> Reply:
     lines = tuple((Code(c.signature), Text(f" — {c.help}")) for c in registry.listed(include_organiser=organiser))
     return Reply((Heading("What I can do"), BulletList(lines)))
-
-
-def register_calendar_commands(registry: CommandRegistry) -> CommandRegistry:
-    """Register the calendar commands, in the order /help lists them."""
-
-    async def help_(req: Request) -> Answer:
-        return help_reply(registry)
-
-    for command in (
-        Command("start", "Say hello", start, hidden=True),
-        Command("help", "What I can do", help_),
-        Command("next", "The next meetup: when, where, talks", next_meetup),
-        Command("events", "Upcoming meetups", events),
-        Command("event", "One meetup in full", event, usage="<id or number>"),
-        Command("past", "Recent meetups", past, usage="[n]"),
-        Command("talks", "Search talks by topic, title or speaker", talks, usage="<query>"),
-        Command("speaker", "A speaker's bio and talks", speaker, usage="<name>"),
-        Command("venue", "Where the next meetup is", venue),
-        Command("cfp", "The call for speakers and venues", cfp),
-        Command("about", "About this community", about),
-    ):
-        registry.add(command)
-    return registry

@@ -55,4 +55,5 @@ class IncomingMessage:
     arg_text: str = ""  # everything after the command, as typed (keeps newlines)
     # True when the message names the bot explicitly (/cmd@OurBot, an @mention, a DM).
     addressed: bool = False
-    message_id: str | None = None
+    message_id: str | None = None  # for a button press: the message the button is on
+    pressed: bool = False  # a button press (Button.command), not typed text

@@ -7,7 +7,8 @@ Leaf text is raw (unescaped) text; every renderer escapes it exactly once for it
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from enum import Enum, replace
 
 # ---- inline content ---------------------------------------------------------------------
 
@@ -75,6 +76,26 @@ class Actions:
 
 
 @dataclass(frozen=True, slots=True)
+class Button:
+    """A button that runs a command as whoever presses it: "/going <meetup id>", "/accept T7".
+
+    The command travels in the platform's button payload (Telegram's callback_data holds at most
+    64 bytes), so it names things by id, never by free text.
+    """
+
+    label: str
+    command: str
+
+
+@dataclass(frozen=True, slots=True)
+class Buttons:
+    """A row of command buttons (Telegram inline keyboard, Slack actions block); the console and
+    other text renderings show each button's command to type instead."""
+
+    buttons: tuple[Button, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Divider:
     pass
 
@@ -89,7 +110,17 @@ class Attachment:
     caption: str = ""
 
 
-Block = Heading | Paragraph | BulletList | Context | Actions | Divider | Attachment
+Block = Heading | Paragraph | BulletList | Context | Actions | Buttons | Divider | Attachment
+
+
+class ReplyTarget(Enum):
+    """Where a reply goes. Typed commands are answered in their chat; a button press may
+    instead update the message whose button was pressed, or answer only the person who pressed
+    (Telegram's callback-query answer, Slack's ephemeral message)."""
+
+    CHAT = "chat"
+    SOURCE_MESSAGE = "source_message"  # edit the message the button was on (typed: a new message)
+    PRESSER = "presser"  # only the person who pressed (typed: an ordinary reply)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +128,7 @@ class Reply:
     blocks: tuple[Block, ...]
     # Long cards read better without a giant link preview under them.
     disable_link_preview: bool = False
+    target: ReplyTarget = ReplyTarget.CHAT
 
     def plain_text(self) -> str:
         return render_plain(self)
@@ -147,6 +179,8 @@ def block_plain(block: Block) -> str:
         return " · ".join(block.items)
     if isinstance(block, Actions):
         return "\n".join(f"{link.text}: {link.url}" for link in block.links)
+    if isinstance(block, Buttons):
+        return " · ".join(f"[{b.label}: {b.command}]" for b in block.buttons)
     if isinstance(block, Divider):
         return "—" * 24
     if isinstance(block, Attachment):

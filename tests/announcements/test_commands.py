@@ -8,17 +8,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.announce.commands import AnnouncementCommands
 from bot.announce.delivery import Delivery
 from bot.announce.scheduler import Announcer
 from bot.calendar.calendar import Calendar
 from bot.calendar.loader import parse_calendar
 from bot.calendar.source import CalendarSource
-from bot.chat.commands import CommandRegistry
 from bot.chat.core import Bot
-from bot.chat.handlers import register_calendar_commands
 from bot.chat.messages import ChatRef, IncomingMessage, UserRef
 from bot.chat.organisers import Organisers
+from bot.registry import Services, build_registry
 from bot.store.store import Store
 from tests.announcements.senders import RecordingSender
 from tests.fakes.clock import FixedClock
@@ -54,11 +52,8 @@ class Harness:
             configured_chats=configured,
             clock=clock,
         )
-        registry = register_calendar_commands(CommandRegistry())
-        AnnouncementCommands(
-            store, self.announcer, organisers_override=organisers, configured_chats=configured
-        ).register(registry)
-        self.bot = Bot(self.source, registry, clock)
+        services = Services(store, self.announcer, configured_chats=configured, organisers_override=organisers)
+        self.bot = Bot(self.source, build_registry(services), clock)
         self.clock = clock
 
     async def say(self, text: str, user: UserRef, chat: ChatRef = GROUP) -> str:

@@ -8,7 +8,6 @@ import pytest
 
 from bot.announce.service import AnnouncementService
 from bot.calendar.source import CalendarSource
-from bot.chat.commands import CommandRegistry
 from bot.config import Settings
 from bot.store.store import StoreUnavailable
 from tests.conftest import SHIPPED_EVENTS
@@ -18,7 +17,7 @@ DEAD = "postgresql+psycopg://meetup:s3cret-pw@127.0.0.1:1/nowhere"
 
 async def test_unreachable_database_is_retried_then_reported(caplog: pytest.LogCaptureFixture) -> None:
     settings = Settings(events_file=SHIPPED_EVENTS, database_url=DEAD)
-    service = AnnouncementService(settings, CalendarSource.from_file(SHIPPED_EVENTS), CommandRegistry())
+    service = AnnouncementService(settings, CalendarSource.from_file(SHIPPED_EVENTS))
     with pytest.raises(StoreUnavailable) as info:
         await service.open(attempts=3, first_delay=0.01)
     message = str(info.value)

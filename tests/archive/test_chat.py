@@ -8,16 +8,13 @@ from pathlib import Path
 
 import icalendar
 
-from bot.archive.commands import register_archive_commands
 from bot.calendar.calendar import Calendar
 from bot.calendar.loader import load_calendar_data, parse_calendar
 from bot.calendar.source import CalendarSource
-from bot.chat.commands import CommandRegistry
 from bot.chat.core import Bot
-from bot.chat.handlers import register_calendar_commands
 from bot.chat.messages import ChatRef, IncomingMessage, UserRef
 from bot.chat.reply import Attachment, Reply
-from tests.conftest import COMMUNITY_YAML, SHIPPED_EVENTS
+from tests.conftest import COMMUNITY_YAML, SHIPPED_EVENTS, assemble_core
 from tests.fakes.clock import FixedClock
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -40,9 +37,7 @@ BPF_TALKS = COMMUNITY_YAML + textwrap.dedent("""\
 
 
 def bot(calendar: Calendar, public_url: str | None = None) -> Bot:
-    registry = register_calendar_commands(CommandRegistry())
-    register_archive_commands(registry, public_url=public_url)
-    return Bot(CalendarSource(calendar), registry, FixedClock(NOW))
+    return assemble_core(CalendarSource(calendar), FixedClock(NOW), public_url=public_url).bot
 
 
 async def say(b: Bot, text: str) -> list[Reply]:
@@ -114,9 +109,8 @@ async def test_a_wanted_topic_with_no_talks_answers_with_the_call_for_speakers()
     assert "No talks about “quantum” yet. Could you give one?" in other.plain_text()
 
 
-def test_help_keeps_talks_in_its_place(tmp_path: Path) -> None:
-    registry = register_calendar_commands(CommandRegistry())
-    before = [c.name for c in registry.listed()]
-    register_archive_commands(registry)
-    assert [c.name for c in registry.listed()] == [*before, "ics"]
+def test_ics_is_listed_once_with_its_alias(tmp_path: Path) -> None:
+    registry = assemble_core(CalendarSource(shipped()), FixedClock(NOW)).registry
+    names = [c.name for c in registry.listed()]
+    assert names.count("ics") == 1 and names.count("talks") == 1
     assert registry.get("calendar") is registry.get("ics")

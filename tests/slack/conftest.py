@@ -20,10 +20,9 @@ from adapters.web.server import HttpServer
 from bot.calendar.source import CalendarSource
 from bot.chat.commands import Answer, Command, CommandRegistry, Request
 from bot.chat.core import Bot
-from bot.chat.handlers import register_calendar_commands
 from bot.chat.messages import ChatRef
 from bot.chat.reply import text_reply
-from tests.conftest import SHIPPED_EVENTS
+from tests.conftest import SHIPPED_EVENTS, assemble_core
 from tests.fakes.clock import FixedClock
 from tests.fakes.slack_api import BOT_USER_ID, TEAM_ID, FakeSlack
 
@@ -79,16 +78,17 @@ def gate() -> Gate:
 
 
 @pytest.fixture
-def registry(gate: Gate) -> CommandRegistry:
-    registry = register_calendar_commands(CommandRegistry())
-    registry.add(Command("whoami", "Who the bot thinks you are", whoami, needs_admin=True, hidden=True))
-    registry.add(Command("slow", "Answers when the test says so", gate.handler, hidden=True))
-    return registry
+def bot(gate: Gate) -> Bot:
+    """The core as the app assembles it, plus two hidden probes the tests call."""
+    core = assemble_core(CalendarSource.from_file(SHIPPED_EVENTS), FixedClock(NOW))
+    core.registry.add(Command("whoami", "Who the bot thinks you are", whoami, needs_admin=True, hidden=True))
+    core.registry.add(Command("slow", "Answers when the test says so", gate.handler, hidden=True))
+    return core.bot
 
 
 @pytest.fixture
-def bot(registry: CommandRegistry) -> Bot:
-    return Bot(CalendarSource.from_file(SHIPPED_EVENTS), registry, FixedClock(NOW))
+def registry(bot: Bot) -> CommandRegistry:
+    return bot.registry
 
 
 @pytest.fixture

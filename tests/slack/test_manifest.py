@@ -13,21 +13,20 @@ from adapters.cli import main
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.manifest import BOT_EVENTS, build_manifest
 from bot.calendar.source import CalendarSource
-from bot.chat.commands import Command, CommandRegistry
-from bot.chat.handlers import register_calendar_commands
+from bot.chat.commands import CommandRegistry
 from bot.config import Settings
-from tests.conftest import SHIPPED_EVENTS
-from tests.slack.conftest import BOT_TOKEN, whoami
+from tests.conftest import SHIPPED_EVENTS, assemble_core
+from tests.fakes.clock import FixedClock
+from tests.slack.conftest import BOT_TOKEN, NOW
 
 
 def test_manifest_is_generated_from_the_registry() -> None:
-    registry = register_calendar_commands(CommandRegistry())
-    registry.add(Command("subscribe", "Reminders here", whoami, usage="[on|off]"))
+    registry = assemble_core(CalendarSource.from_file(SHIPPED_EVENTS), FixedClock(NOW)).registry
     manifest = build_manifest(registry, command="/meetup")
     (slash,) = manifest["features"]["slash_commands"]
     assert slash["command"] == "/meetup"
     hint = slash["usage_hint"]
-    assert "next" in hint and "talks <query>" in hint and "subscribe [on|off]" in hint
+    assert "next" in hint and "talks <query>" in hint and "subscribe" in hint
     assert "start" not in hint.split("; ")  # hidden commands stay hidden
     settings = manifest["settings"]
     assert settings["socket_mode_enabled"] is True

@@ -11,11 +11,11 @@ import pytest
 
 from adapters.telegram.adapter import TelegramAdapter, TelegramOptions
 from bot.calendar.source import CalendarSource
-from bot.chat.commands import Command, CommandRegistry, Request
+from bot.chat.commands import Command, Request
 from bot.chat.core import Bot
-from bot.chat.handlers import register_calendar_commands
 from bot.chat.messages import ChatRef
 from bot.chat.reply import Attachment, Reply, paragraph, text_reply
+from tests.conftest import assemble_core
 from tests.fakes.telegram_api import FakeBotApi
 
 TOKEN = "123456:AAtest-Token_x9"  # shaped like a real token, short
@@ -56,8 +56,8 @@ class RecordingStatus:
 
 
 def build_core() -> Bot:
-    registry = CommandRegistry()
-    register_calendar_commands(registry)
+    core = assemble_core(CalendarSource.from_file(EVENTS), lambda: NOW)
+    registry = core.registry
 
     async def whoami(req: Request) -> Reply:
         return text_reply(f"admin={req.message.sender.is_chat_admin} user={req.message.sender.user_id}")
@@ -71,8 +71,8 @@ def build_core() -> Bot:
         )
 
     registry.add(Command("whoami", "Who am I to this chat", whoami, needs_admin=True, hidden=True))
-    registry.add(Command("ics", "A calendar file", ics, hidden=True))
-    return Bot(CalendarSource.from_file(EVENTS), registry, clock=lambda: NOW)
+    registry.add(Command("icsfile", "A calendar file", ics, hidden=True))
+    return core.bot
 
 
 @pytest.fixture

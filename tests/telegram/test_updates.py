@@ -105,7 +105,7 @@ async def test_anonymous_admins_count_but_their_shared_user_id_never_does(
 
 
 async def test_attachment_is_sent_as_a_document(api: FakeBotApi, telegram: TelegramAdapter) -> None:
-    api.user_message("/ics", chat_id=GROUP)
+    api.user_message("/icsfile", chat_id=GROUP)
     text, document = await api.wait_sent(2)
     assert text.text == "Add it to your calendar:"
     assert document.method == "sendDocument"
