@@ -1,8 +1,9 @@
 """`meetup-bot import-posts` and `meetup-bot export`: the archive's command line.
 
 import-posts reads website posts and merges them into the events file as text edits (see
-bot/yaml_writer.py); the file is replaced atomically, and only when something changed and the
-result is a valid calendar. export writes JSON or iCalendar to stdout.
+bot/archive/yaml_writer.py); the file is replaced atomically, and only when something changed
+and the result is a valid calendar. `--dry-run` prints the same report with where each field
+came from, and the YAML it would write as a diff. export writes JSON or iCalendar to stdout.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.archive.ics import calendar_ics
-from bot.archive.importer import import_posts
+from bot.archive.importer import import_posts, yaml_diff
 from bot.archive.json_export import dumps
 from bot.archive.yaml_writer import MergeError
 from bot.calendar.loader import CalendarError, load_calendar_data
@@ -28,7 +29,11 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     imp.add_argument("paths", nargs="+", help="post files, or folders of them (*.md, *.markdown, *.txt, *.html)")
     imp.add_argument("--into", default="events.yaml", help="the events file to merge into (default: events.yaml)")
     imp.add_argument("--update", action="store_true", help="replace meetups already in the file (hand edits go)")
-    imp.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
+    imp.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="report what would change, where each field came from, and the YAML it would write; write nothing",
+    )
     imp.set_defaults(func=cmd_import_posts)
 
     exp = sub.add_parser("export", help="write the calendar as JSON or iCalendar to stdout")
@@ -71,14 +76,20 @@ def cmd_import_posts(args: argparse.Namespace) -> int:
     except MergeError as exc:
         print(f"cannot merge into {into}: {exc} (nothing was changed)", file=sys.stderr)
         return 1
-    for line in [*result.report_lines(), *unreadable]:
+    for line in [*result.report_lines(origins=args.dry_run), *unreadable]:
         print(line)
-    if result.changed and not args.dry_run:
+    if args.dry_run:
+        for line in yaml_diff(text, result.text, str(into)):
+            print(line)
+    elif result.changed:
         _write_atomically(into, result.text)
     merge = result.merge
-    verb = "would change" if args.dry_run else "changed" if result.changed else "unchanged"
+    # The same words as the real run's; a dry run says "would" where the real run would write.
+    verb = "unchanged" if not result.changed else "would change" if args.dry_run else "changed"
     print(f"{into}: {verb}: {len(merge.added)} added, {len(merge.updated)} updated, {len(merge.kept)} kept, "
           f"{len(result.failed) + len(unreadable)} not imported")  # fmt: skip
+    if args.dry_run:
+        print("dry run: nothing written")
     return 1 if result.failed or unreadable else 0
 
 

@@ -2,11 +2,13 @@
 
 Pure: the caller reads the posts and the events file and writes the result. Every post is
 accounted for in the report: added, updated, kept (already in the file) or not importable,
-each with what could not be read.
+each with what could not be read (and, on request, where each field came from); `yaml_diff`
+shows the text a run would write.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,8 +32,9 @@ class ImportResult:
         """Posts that yielded no meetup at all (no date, say)."""
         return tuple(p for p in self.posts if p.event is None)
 
-    def report_lines(self) -> list[str]:
-        """One line per post (and one per problem), for the command line."""
+    def report_lines(self, *, origins: bool = False) -> list[str]:
+        """One line per post and one per problem, for the command line; with `origins`, also
+        where each field came from ("  · start: the schedule's first slot")."""
         added, updated = set(self.merge.added), set(self.merge.updated)
         lines: list[str] = []
         for post in self.posts:
@@ -47,6 +50,8 @@ class ImportResult:
                     state += f" (found by its meetup.com link; the post's id would be {post.event.id})"
                 lines.append(f"{post.source}: {eid}: {state}")
             lines.extend(f"  - {problem}" for problem in post.problems)
+            if origins:
+                lines.extend(f"  · {origin}" for origin in post.origins)
         if self.merge.new_speakers:
             lines.append(f"new speakers: {', '.join(self.merge.new_speakers)}")
         if self.merge.new_venues:
@@ -79,3 +84,11 @@ def import_posts(
         for p in parsed
     )
     return ImportResult(text, posts_out, merge)
+
+
+def yaml_diff(before: str, after: str, filename: str = "events.yaml") -> list[str]:
+    """The lines a run would write, as a unified diff of the events file (empty: no change)."""
+    diff = difflib.unified_diff(
+        before.splitlines(), after.splitlines(), f"{filename} (now)", f"{filename} (after import)", lineterm=""
+    )
+    return list(diff)

@@ -106,8 +106,11 @@ def merge_events(
         block = "".join(render_venue(v, indent) for v in plan.venues.values())
         plan.edits.append(_append_block(text, sections, "venues", block))
     result = text
-    # Apply from the end backwards, so earlier offsets stay valid; at one offset, keep order.
-    for start, end, new in sorted(plan.edits, key=lambda e: (e[0], e[1]), reverse=True):
+    # Apply from the end backwards, so earlier offsets stay valid; at one offset (the end of the
+    # file: new events, then a new `venues:` section), the later edit goes first so the text
+    # keeps the plan's order.
+    ordered = sorted(enumerate(plan.edits), key=lambda e: (e[1][0], e[1][1], e[0]), reverse=True)
+    for _, (start, end, new) in ordered:
         result = result[:start] + new + result[end:]
     parse_calendar(result, filename)  # the merge must leave a valid file; raises if not
     return result, MergeReport(

@@ -14,6 +14,7 @@ from bot.archive.importer import import_posts
 from bot.calendar.loader import parse_calendar
 from bot.calendar.model import Event
 from tests.archive.conftest import SEED_IDS, community_only, seed_posts
+from tests.archive.fidelity import VARIANTS
 from tests.conftest import SHIPPED_EVENTS
 
 
@@ -183,11 +184,49 @@ def test_cli_imports_a_folder_writes_a_valid_file_and_is_idempotent(
     assert target.read_text() == written
 
 
-def test_cli_dry_run_writes_nothing(tmp_path: Path, posts_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_dry_run_writes_nothing_and_shows_the_yaml_it_would_write(
+    tmp_path: Path, posts_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = write(tmp_path / "events.yaml", community_only())
     assert main(["import-posts", str(posts_dir), "--into", str(target), "--dry-run"]) == 0
-    assert "would change: 3 added" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "would change: 3 added, 0 updated, 0 kept, 0 not imported" in out and "dry run: nothing written" in out
     assert target.read_text() == community_only()
+    # The YAML itself, as the lines the real run adds, and where each field came from.
+    assert main(["import-posts", str(posts_dir), "--into", str(target)]) == 0
+    written = target.read_text()
+    added = only_insertions_and_those_lines(community_only(), written)
+    shown = [line[1:] for line in out.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    assert shown == added
+    assert "  · start: the schedule's first slot" in out
+
+
+def test_cli_dry_run_words_an_unchanged_file_as_the_real_run_does(
+    tmp_path: Path, posts_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = write(tmp_path / "events.yaml", community_only())
+    assert main(["import-posts", str(posts_dir), "--into", str(target)]) == 0
+    capsys.readouterr()
+    assert main(["import-posts", str(posts_dir), "--into", str(target), "--dry-run"]) == 0
+    dry = capsys.readouterr().out
+    assert main(["import-posts", str(posts_dir), "--into", str(target)]) == 0
+    real = capsys.readouterr().out
+    summary = f"{target}: unchanged: 0 added, 0 updated, 3 kept, 0 not imported"
+    assert summary in dry.splitlines() and summary in real.splitlines()
+    assert "would change" not in dry and "+++" not in dry
+
+
+def test_the_variant_posts_import_into_a_valid_file_and_reimport_byte_identical() -> None:
+    files = sorted(p for p in VARIANTS.iterdir() if p.suffix in (".md", ".html"))
+    posts = [(p.name, p.read_text(encoding="utf-8")) for p in files]
+    first = import_posts(posts, community_only())
+    assert len(first.merge.added) == len(posts) and not first.failed
+    events = {e.id: e for e in parse_calendar(first.text, "variants.yaml").events}
+    assert len(events) == len(posts)
+    assert all(len(v.id) <= 40 for v in parse_calendar(first.text).venues)
+    again = import_posts(posts, first.text)
+    assert again.text == first.text and not again.changed
+    assert import_posts(posts, first.text, update=True).text == first.text
 
 
 def test_cli_reports_posts_it_cannot_import_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,4 +1,5 @@
-"""Reading one website post: front matter, the start-time convention, talks and speakers."""
+"""Reading one website post: front matter, the start-time convention, talks and speakers; and
+the variant corpus of posts in shapes the seeds never use, measured against hand-written truth."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.archive.post_schedule import parse_slot_line, part_of, run_in_title, slot_kind, talk_title
+from bot.archive.post_speakers import same_person
 from bot.archive.posts import event_id, front_matter_instant, parse_post
+from bot.calendar.model import SlotKind
 from tests.archive.conftest import seed_posts
+from tests.archive.fidelity import BASIC, VARIANTS, actual, expected, measure
 
 TZ = ZoneInfo("Asia/Jerusalem")
 
@@ -88,3 +93,101 @@ def test_a_first_name_is_resolved_against_the_calendars_speakers() -> None:
     post = parse_post(text, "solo.md", TZ, known)
     assert post.event is not None
     assert [s.name for s in post.event.talks[0].speakers] == ["Gili Yankovitch"]
+
+
+# ---- posts the importer has never seen: the variant corpus (tests/archive/data/variants/) ----------
+
+
+@pytest.mark.parametrize("name", sorted(expected()))
+def test_each_variant_post_reads_as_its_hand_written_truth(name: str) -> None:
+    truth = expected()[name]
+    got = actual(name)
+    for key in (*BASIC, "talks"):
+        assert got.get(key) == truth[key], f"{key}: {got.get('problems')}"
+    for key in ("venue", "schedule"):
+        if key in truth:
+            assert got[key] == truth[key]
+
+
+def test_fidelity_on_the_variant_corpus_meets_the_goals() -> None:
+    """Run with -s to see the figures (or: .venv/bin/python bench/import_fidelity.py)."""
+    result = measure()
+    print(f"\nbasic fields {result.basic_percent:.1f} %, talks with title and speakers {result.talks_percent:.1f} %")
+    assert len(expected()) >= 12 and result.talks_total >= 24
+    assert result.basic_percent >= 98 and result.talks_percent >= 90, result.misses
+
+
+@pytest.mark.parametrize(
+    ("line", "expected_slot"),
+    [
+        ("19:00-19:15: Arrival", (time(19, 0), time(19, 15), "Arrival")),
+        ("19:00-19:15Gathering", (time(19, 0), time(19, 15), "Gathering")),
+        ("19:00 - 19:15 — Welcome", (time(19, 0), time(19, 15), "Welcome")),
+        ("19:15–20:00 Memory", (time(19, 15), time(20, 0), "Memory")),
+        ("7pm-7:30pm Pizza", (time(19, 0), time(19, 30), "Pizza")),
+        ("7-7:30pm Pizza", (time(19, 0), time(19, 30), "Pizza")),
+        ("11:30-12:15pm Brunch", (time(11, 30), time(12, 15), "Brunch")),
+        ("7:30 p.m. to 8:15 p.m. Talk", (time(19, 30), time(20, 15), "Talk")),
+        ("* **19:00-19:15** Gathering", (time(19, 0), time(19, 15), "Gathering")),
+        ("\\- 19:00-19:15 Gathering", (time(19, 0), time(19, 15), "Gathering")),
+        ("| 19:00-19:30 | Gathering |", (time(19, 0), time(19, 30), "Gathering")),
+    ],
+)
+def test_schedule_lines_in_every_shape(line: str, expected_slot: tuple[time, time, str]) -> None:
+    assert parse_slot_line(line) == expected_slot
+
+
+@pytest.mark.parametrize("line", ["10-15 minutes of questions", "2016-09-04 was a Sunday", "Talk 1-2 is long"])
+def test_ranges_that_are_not_clocks_are_not_schedule_lines(line: str) -> None:
+    assert parse_slot_line(line) is None
+
+
+def test_programme_items_are_not_talks_and_titles_lose_how_they_are_given() -> None:
+    for title in ("Arrival", "Gathering", "Pizza & beer", "Coffee break", "Q&A", "Doors open, pizza", "Welcome"):
+        assert slot_kind(title) is not SlotKind.TALK, title
+    assert slot_kind("Breaking the kernel's ABI on purpose") is SlotKind.TALK
+    assert talk_title("Locking in the kernel (Lecture + Q&A)") == "Locking in the kernel"
+    assert talk_title("Inside the verifier - Part II") == "Inside the verifier"
+    assert part_of("Inside the verifier - Part II") == "II"
+    assert run_in_title("Persistent memory Persistent memory holds a lot of promise: it is fast") == "Persistent memory"
+
+
+def test_a_venue_is_a_company_name_never_a_sentence() -> None:
+    text = (
+        "---\ntitle: T\ndate: 2027-06-01\n---\n19:00-20:00 A talk on things\n\n"
+        "This time we are hosted by checkpoint at their office in Tel Aviv. The event will be held at the "
+        "main auditorium next to the big cafeteria on the ground floor.\n"
+    )
+    event = parse_post(text, "t.md", TZ).event
+    assert event is not None and event.venue is not None
+    assert (event.venue.id, event.venue.name, event.venue.address) == (
+        "checkpoint-tel-aviv", "checkpoint", "checkpoint offices, Tel Aviv"
+    )  # fmt: skip
+    long_name = "hosted by Very Long Company Name Limited at their offices in Herzliya Pituach Industrial"
+    post = parse_post(text.replace(text.split("\n\n")[1], long_name), "t.md", TZ)
+    assert post.event is not None and post.event.venue is not None and len(post.event.venue.id) <= 40
+
+
+def test_one_person_spelled_two_ways_is_one_speaker() -> None:
+    assert same_person("Gal Ben Ami", "Gal Ben-Ami") and same_person("Dmitri Volkov", "Dmitry Volkov")
+    assert not same_person("Dana Levi", "Dina Cohen") and not same_person("Dan Levi", "Ron Levi")
+
+
+def test_no_speaker_named_is_reported_and_not_filled_with_a_guess() -> None:
+    post = parse_post((VARIANTS / "17-no-guessing.md").read_text(), "17.md", TZ)
+    assert post.event is not None
+    assert [s.name for s in post.event.talks[1].speakers] == []  # Guy and Lital only organised
+    assert "talk 'Ext4 fast commits': no speaker named" in post.problems
+    assert "talk 'Ext4 fast commits': title from the schedule and its details heading; no speaker named" in post.origins
+
+
+def test_the_report_says_where_each_field_came_from() -> None:
+    post = parse_post((VARIANTS / "05-one-speaker-two-talks.md").read_text(), "05.md", TZ)
+    assert "start: the schedule's first slot" in post.origins
+    assert (
+        "talk 'Threaded interrupts': title from the schedule and its details heading; speakers from the evening's text"
+        in post.origins
+    )
+    post = parse_post((VARIANTS / "14-no-schedule.md").read_text(), "14.md", TZ)
+    assert "start: the front matter's clock, read as UTC" in post.origins
+    assert "end: 3 hours after the start (no schedule)" in post.origins
