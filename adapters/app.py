@@ -10,17 +10,20 @@ import asyncio
 import contextlib
 import logging
 import signal
-from dataclasses import dataclass, field
-from typing import TextIO
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, TextIO
 
+from adapters import platforms
 from adapters.base import Adapter
-from adapters.console.adapter import ConsoleAdapter
-from adapters.web.feeds import mount_feeds
-from adapters.web.server import HttpServer
+from adapters.platforms import service_accounts
+from adapters.plugin import AdapterParts
 from bot.assembly import assemble
 from bot.calendar.source import CalendarSource
 from bot.clock import Clock, system_clock
 from bot.config import Settings
+
+if TYPE_CHECKING:
+    from adapters.web.server import HttpServer
 
 log = logging.getLogger(__name__)
 
@@ -34,58 +37,44 @@ class App:
     stdout: TextIO | None = None
     adapters: list[Adapter] = field(default_factory=list)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)  # set once everything has started
+    input_ended: asyncio.Event = field(default_factory=asyncio.Event)  # the console read its last line
 
     def __post_init__(self) -> None:
+        # Every platform's settings are checked here (SettingsError), on or off; each platform's
+        # service accounts are never trusted as organisers.
+        self.platforms = platforms.configured(self.settings)
+        self.settings = replace(self.settings, service_accounts=self.settings.service_accounts | service_accounts())
         core = assemble(self.settings, self.source, self.clock)  # every command, the store, the scheduler
         self.announcements = core.announcements
         self.registry = core.registry
         self.bot = core.bot
+        self.rsvp = core.rsvp
         # One HTTP server on $PORT for webhooks, Slack HTTP mode and feeds; adapters mount their
         # routes while being built, and it starts once they are all mounted.
-        self.http = HttpServer(port=self.settings.port) if self.settings.port else None
-        if self.http is not None:  # /calendar.ics, /events/<id>.ics, /feed.xml
-            mount_feeds(self.http, self.source, self.settings.public_url, self.clock)
+        self.http: HttpServer | None = None
+        if self.settings.port:  # aiohttp is imported only when there is a server to run
+            from adapters.web.feeds import mount_feeds
+            from adapters.web.server import HttpServer
+
+            self.http = HttpServer(port=self.settings.port)
+            mount_feeds(self.http, self.source, self.settings.public_url, self.clock)  # /calendar.ics, /feed.xml…
+            from adapters.web.site.serve import mount_site  # Jinja2 is loaded only when pages are served
+
+            mount_site(self.http, self.source, self.settings.public_url, self.clock)  # /, /events/, /talks/…
 
     def build_adapters(self) -> list[Adapter]:
-        adapters: list[Adapter] = []
-        if self.settings.console_only:
-            adapters.append(ConsoleAdapter(self.stdin, self.stdout, on_eof=self.stopping.set))
-        if self.settings.slack_bot_token:
-            adapters.append(self.slack_adapter(self.settings.slack_bot_token))
-        if self.settings.telegram_token:
-            adapters.append(self.telegram_adapter(self.settings.telegram_token))
-        return adapters
+        if not self.platforms:
+            from adapters.console.adapter import ConsoleAdapter
 
-    def telegram_adapter(self, token: str) -> Adapter:
-        from adapters.telegram.adapter import TelegramAdapter  # PTB is imported only when Telegram is on
+            return [ConsoleAdapter(self.stdin, self.stdout, on_eof=self._input_ended)]
+        parts = AdapterParts(self.registry, self.http, self.announcements.chat_status, self.announcements.store.seen)
+        return [settings.build(parts) for _, settings in self.platforms]
 
-        s = self.settings
-        return TelegramAdapter(
-            token,
-            self.registry,
-            api_url=s.telegram_api_url,
-            webhook_url=s.telegram_webhook_url,
-            webhook_secret=s.telegram_webhook_secret,
-            http_server=self.http,
-            status=self.announcements.store,
-        )
-
-    def slack_adapter(self, token: str) -> Adapter:
-        from adapters.slack.adapter import SlackAdapter  # slack-bolt is imported only when Slack is on
-
-        s = self.settings
-        return SlackAdapter(
-            token,
-            self.registry,
-            app_token=s.slack_app_token,
-            signing_secret=s.slack_signing_secret,
-            api_url=s.slack_api_url,
-            command=s.slack_command,
-            team_ids=s.slack_team_ids,
-            # HTTP mode mounts /slack/events on the one shared server on $PORT (None when unset).
-            http_server=self.http,
-            status=self.announcements.store,
-        )
+    def _input_ended(self) -> None:
+        self.input_ended.set()
+        if self.http is None:  # with PORT set the process is a server: SIGTERM stops it, not the input
+            self.stopping.set()
 
     async def run(self) -> int:
         self.adapters = self.build_adapters()
@@ -100,12 +89,17 @@ class App:
                 started.append(adapter)
                 log.info("%s adapter started", adapter.platform)
             await self.announcements.start(started)  # the started adapters are its senders
+            self.ready.set()
+            if self.rsvp is not None:
+                self.rsvp.start(self.source.current)  # cancellations made while we were down
             await self.stopping.wait()
         finally:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
             try:
+                if self.rsvp is not None:
+                    await self.rsvp.drain()  # private messages on their way, before the store closes
                 await self.announcements.stop()  # before the adapters it sends through
             except Exception:
                 log.exception("stopping announcements failed")

@@ -38,7 +38,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
     exp = sub.add_parser("export", help="write the calendar as JSON or iCalendar to stdout")
     exp.add_argument("--format", choices=("json", "ics"), required=True)
-    exp.add_argument("--file", default="events.yaml", help="the events file (default: events.yaml)")
+    exp.add_argument("--file", help="the events file (default: $EVENTS_FILE or events.yaml)")
     exp.set_defaults(func=cmd_export)
 
 
@@ -109,7 +109,7 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    path = Path(args.file)
+    path = Path(args.file or os.environ.get("EVENTS_FILE") or "events.yaml")  # as `run` finds it
     try:
         data = load_calendar_data(path)
     except CalendarError as exc:

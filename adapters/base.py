@@ -12,6 +12,11 @@ from bot.chat.reply import Reply
 MessageHandler = Callable[[IncomingMessage], Awaitable[list[Reply]]]
 
 
+class StartError(Exception):
+    """Something the bot needs at start is refused or missing (a rejected token, a port in
+    use). Its text is one line for the person starting the bot; no traceback is shown."""
+
+
 class Adapter(Protocol):
     platform: str
 

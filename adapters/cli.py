@@ -4,29 +4,48 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from adapters import archive_cli, schedule_command
-from adapters.app import App
+from adapters import platforms
+from adapters.base import StartError
+from adapters.log_redaction import redact
 from adapters.logging_setup import setup_logging
-from adapters.slack import manifest as slack_manifest
 from bot.calendar.loader import CalendarError, load_calendar_data
+from bot.calendar.model import Community
 from bot.calendar.source import CalendarSource
-from bot.config import Settings
-from bot.store.store import StoreUnavailable
+from bot.config import Settings, SettingsError
+from bot.wording import plural
+
+# The other subcommands by the module that defines them (its `add_parser(sub)`). A module is
+# imported only when its subcommand is named, or for the full --help: `run` loads none of them.
+SUBCOMMANDS = {
+    "slack-manifest": "adapters.slack.manifest",
+    "schedule": "adapters.schedule_command",
+    "import-posts": "adapters.archive_cli",
+    "export": "adapters.archive_cli",
+    "site": "adapters.web.site.command",
+    "attendees": "adapters.attendees_cli",
+    "proposals": "adapters.proposals_cli",
+}
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from adapters.app import App  # the bot's parts: only `run` needs them
+    from bot.store.store import StoreUnavailable
+
     settings = Settings.from_env()
     if args.events:
         settings = _with_events(settings, args.events)
-    # A console chat shows replies, not start-up chatter, unless LOG_LEVEL asks for it.
-    quiet = settings.console_only and "LOG_LEVEL" not in os.environ
-    setup_logging("WARNING" if quiet else settings.log_level, settings.secrets())
+    serving = platforms.configured(settings)  # checks every platform's settings before anything starts
+    # A console chat shows replies, not start-up chatter, unless LOG_LEVEL asks for it; with PORT
+    # set it is a server, and says where it listens.
+    quiet = not serving and settings.port is None and "LOG_LEVEL" not in os.environ
+    setup_logging("WARNING" if quiet else settings.log_level, platforms.secrets(settings))
     try:
         source = CalendarSource.from_file(settings.events_file)
     except CalendarError as exc:
@@ -42,29 +61,53 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     try:
         return asyncio.run(main())
-    except StoreUnavailable as error:
-        print(f"cannot start: {error}", file=sys.stderr)
+    except (StoreUnavailable, StartError) as error:
+        print(redact(f"cannot start: {error}"), file=sys.stderr)  # printed, not logged: redact here
         return 1
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    path = Path(args.file)
+    path = Path(args.file or os.environ.get("EVENTS_FILE") or "events.yaml")  # the file `run` would read
     try:
         data = load_calendar_data(path)
     except CalendarError as exc:
         for error in exc.errors:
             print(error)
-        print(f"{len(exc.errors)} error(s) in {path}", file=sys.stderr)
+        print(f"{plural(len(exc.errors), 'error')} in {path}", file=sys.stderr)
         return 1
-    print(f"{path}: OK, {len(data.events)} meetups, {len(data.speakers)} speakers, {len(data.venues)} venues")
+    for warning in platform_warnings(path, data.community):
+        print(warning, file=sys.stderr)
+    counts = [plural(len(data.events), "meetup"), plural(len(data.speakers), "speaker")]
+    print(f"{path}: OK, {', '.join(counts)}, {plural(len(data.venues), 'venue')}")
     return 0
+
+
+def platform_warnings(path: Path, community: Community) -> list[str]:
+    """Chat and user refs for a platform this environment does not run: not an error (the file
+    may serve another deployment), but nothing is posted there and nobody there is an organiser."""
+    try:
+        running = platforms.running_names(Settings.from_env())
+    except SettingsError:
+        running = frozenset()
+    refs = [(f"community.announce[{i}]", ref) for i, ref in enumerate(community.announce)]
+    refs += [(f"community.organisers[{i}]", ref) for i, ref in enumerate(community.organisers)]
+    if community.organisers_chat:
+        refs.append(("community.organisers_chat", community.organisers_chat))
+    warnings = []
+    for where, ref in refs:
+        name = ref.partition(":")[0].lower()
+        if name not in running:
+            why = platforms.not_running(name)
+            warnings.append(f"{path}: warning: {where}: {ref} is on {name}, {why}")
+    return warnings
 
 
 def _with_events(settings: Settings, events: str) -> Settings:
     return replace(settings, events_file=Path(events))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command line; given `argv`, only the named subcommand's module is imported."""
     parser = argparse.ArgumentParser(prog="meetup-bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -73,20 +116,37 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     check = sub.add_parser("check", help="validate an events file; exit 1 listing every error")
-    check.add_argument("file", nargs="?", default="events.yaml")
+    check.add_argument("file", nargs="?", help="the events file (default: $EVENTS_FILE or events.yaml)")
     check.set_defaults(func=cmd_check)
 
-    slack_manifest.add_arguments(
-        sub.add_parser("slack-manifest", help="print a Slack app manifest (scopes, slash command, events)")
-    )
-    schedule_command.add_parser(sub)
-    archive_cli.add_parsers(sub)  # import-posts, export
+    named = next((a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")), None)
+    if named in ("run", "check"):
+        return parser
+    for module in dict.fromkeys(SUBCOMMANDS.values()):  # each once, in the order of the table
+        if named not in SUBCOMMANDS or SUBCOMMANDS[named] == module:
+            _add_subcommand(sub, module)
     return parser
 
 
+def _add_subcommand(sub: argparse._SubParsersAction[argparse.ArgumentParser], module: str) -> None:
+    loaded = importlib.import_module(module)
+    if module == "adapters.slack.manifest":
+        what = "print a Slack app manifest (scopes, slash command, events)"
+        loaded.add_arguments(sub.add_parser("slack-manifest", help=what))
+    elif module == "adapters.archive_cli":
+        loaded.add_parsers(sub)  # import-posts, export
+    else:
+        loaded.add_parser(sub)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    code: int = args.func(args)
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except SettingsError as error:  # a bad setting in the environment: a usage error, one line
+        print(f"{parser.prog}: {error}", file=sys.stderr)
+        return 2
     return code
 
 

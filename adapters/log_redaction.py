@@ -24,7 +24,9 @@ _installed = False
 def redact_in_logs(secret: str) -> None:
     """From now on, `secret` is replaced in every log record's message and exception text."""
     global _installed
-    if len(secret) < 6:  # too short to be a credential, and replacing it would maul messages
+    # Whatever its length: a short webhook secret is still a secret, and a mauled log line is
+    # a smaller harm than a leaked one.
+    if not secret:
         return
     with _lock:
         _secrets.add(secret)
@@ -42,7 +44,8 @@ def redact_in_logs(secret: str) -> None:
 
 
 def _scrub(record: logging.LogRecord) -> None:
-    secrets = tuple(_secrets)
+    # Longest first: a secret that is part of a longer one must not leave the rest of it behind.
+    secrets = tuple(sorted(_secrets, key=len, reverse=True))
     try:
         message = record.getMessage()
     except Exception:  # a broken format string is logging's own problem to report
@@ -57,6 +60,11 @@ def _scrub(record: logging.LogRecord) -> None:
             # Formatters print exc_text when it is set; the exception object stays for code
             # that inspects it, but its rendering no longer carries the secret.
             record.exc_text = clean_exc
+
+
+def redact(text: str) -> str:
+    """`text` with every registered secret replaced: for lines printed without logging."""
+    return _replace(text, tuple(sorted(_secrets, key=len, reverse=True)))
 
 
 def _replace(text: str, secrets: tuple[str, ...]) -> str:

@@ -12,6 +12,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import inspect
+
 from bot.announce.delivery import targets
 from bot.announce.rules import due_between
 from bot.calendar.loader import CalendarError
@@ -19,26 +21,53 @@ from bot.calendar.source import CalendarSource
 from bot.clock import system_clock
 from bot.config import Settings
 from bot.store.store import Store, Subscription
+from bot.wording import plural
+
+MAX_DAYS = 3660  # ten years ahead is already more than any calendar plans
+
+
+def days(text: str) -> int:
+    """--days: a whole number of days from 1 to MAX_DAYS."""
+    raw = text.strip()
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not 1 <= int(raw) <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days from 1 to {MAX_DAYS}, got {text[:40]!r}")
+    return int(raw)
+
+
+def start_time(text: str) -> datetime:
+    """--from: an ISO date, or date and time, optionally with a UTC offset."""
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an ISO date and time such as 2027-01-18T10:00, got {text[:40]!r}"
+        ) from None
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("schedule", help="dry run: every reminder and call due in the next N days")
-    p.add_argument("--days", type=int, default=14, help="how many days ahead (default 14)")
+    p.add_argument("--days", type=days, default=14, help=f"how many days ahead, 1 to {MAX_DAYS} (default 14)")
     p.add_argument("--events", help="the events file (default: $EVENTS_FILE or events.yaml)")
-    p.add_argument("--from", dest="start", help="start of the window, ISO date and time (default: now)")
+    p.add_argument(
+        "--from", dest="start", type=start_time, help="start of the window, ISO date and time (default: now)"
+    )
     p.set_defaults(func=cmd_schedule)
 
 
-def read_subscriptions(settings: Settings) -> tuple[list[Subscription], str]:
-    """Subscriptions from the store, without creating one that does not exist."""
+def read_subscriptions(settings: Settings) -> tuple[list[Subscription], str, str | None]:
+    """Subscriptions from the store, without creating one that does not exist: the chats, the
+    store they came from ("the sqlite store"), and, when they cannot be read, why and what to do."""
     url = settings.database_url
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        return [], "no store yet"
+        return [], "", f"no store yet at {url.removeprefix('sqlite:///')}; `meetup-bot run` creates it"
     store = Store(url)
     try:
-        return store.subscriptions(), f"{store.dialect} store"
-    except Exception as exc:  # a store not yet created, or unreachable: say so, still list
-        return [], f"store not readable ({type(exc).__name__})"
+        if not inspect(store.engine).has_table(store.subs.name):  # the worker has never started
+            return [], "", f"the {store.dialect} store has no tables yet: `meetup-bot run` creates them when it starts"
+        return store.subscriptions(), f"the {store.dialect} store", None
+    except Exception as exc:  # unreachable or refused: say so, still list the configured chats
+        reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0][:200]
+        return [], "", f"cannot read the {store.dialect} store ({type(exc).__name__}: {reason})"
     finally:
         store.close()
 
@@ -55,28 +84,35 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     calendar = source.current
     community = calendar.community
     tz = community.timezone
-    start = datetime.fromisoformat(args.start) if args.start else system_clock()
+    start: datetime = args.start or system_clock()
     if start.tzinfo is None:
         start = start.replace(tzinfo=tz)
-    start = start.astimezone(UTC)
-    end = start + timedelta(days=args.days)
+    try:
+        start = start.astimezone(UTC)
+        end = start + timedelta(days=args.days)
+        end.astimezone(tz)
+    except OverflowError:
+        print("meetup-bot schedule: --from and --days reach outside the years 1 to 9999", file=sys.stderr)
+        return 2
     configured = settings.announce_chats if settings.announce_chats is not None else community.announce
-    subs, where = read_subscriptions(settings)
+    subs, store_name, unread = read_subscriptions(settings)
     chats = targets(configured, subs)
     source_name = "ANNOUNCE_CHATS" if settings.announce_chats is not None else f"{events} community.announce"
     print(
         f"Announcements from {start.astimezone(tz):%a %d %b %Y %H:%M} to {end.astimezone(tz):%a %d %b %Y %H:%M} "
         f"({tz.key})"
     )
-    print(f"Target chats ({len(chats)}; from {source_name} and the {where}):")
+    print(f"Target chats ({len(chats)}, from {source_name}{f' and {store_name}' if store_name else ''}):")
     for chat in chats:
         print(f"  {chat.key}" + (f"  ({chat.title})" if chat.title else ""))
     if not chats:
         print("  none: set community.announce in events.yaml or ANNOUNCE_CHATS, or /subscribe a chat")
+    if unread:
+        print(f"  chats that used /subscribe are not included: {unread}")
     plan = due_between(calendar, start, end)
-    print(f"{len(plan)} announcement(s):")
+    print(f"{plural(len(plan), 'announcement')}:")
     for a in plan:
         local = a.due.astimezone(tz)
         about = a.event.title if a.event else ""
-        print(f"  {local:%a %d %b %Y %H:%M %Z}  {a.kind.value:<8}  {about}  [{a.key}] -> {len(chats)} chat(s)")
+        print(f"  {local:%a %d %b %Y %H:%M %Z}  {a.kind.value:<8}  {about}  [{a.key}] -> {plural(len(chats), 'chat')}")
     return 0

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
+import shutil
 import statistics
 import sys
 import tempfile
@@ -51,7 +53,10 @@ from tests.fakes.telegram_api import spawn
 
 TOKEN = "123456:BENCH-token"
 # The core as `meetup-bot run` assembles it; its store is never opened here.
-BENCH_SETTINGS = Settings(database_url="sqlite://", scheduler_enabled=False)
+# A ledger and RSVP store of the bench's own, its tables created (the /next card shows RSVPs).
+STORE = Path(tempfile.mkdtemp(prefix="bench-telegram-")) / "store.sqlite3"
+atexit.register(shutil.rmtree, STORE.parent, True)
+BENCH_SETTINGS = Settings(database_url=f"sqlite:///{STORE}", scheduler_enabled=False)
 CONCURRENCY = 32
 EVENTS = ROOT / "tests" / "telegram" / "events.yaml"
 NOW = datetime(2027, 1, 1, 12, tzinfo=UTC)  # before the test calendar's meetup: /next shows a card
@@ -60,7 +65,9 @@ Runner = Callable[[str], Awaitable[Callable[[], Awaitable[None]]]]
 
 
 def build_core() -> Bot:
-    return assemble(BENCH_SETTINGS, CalendarSource.from_file(EVENTS), clock=lambda: NOW).bot
+    core = assemble(BENCH_SETTINGS, CalendarSource.from_file(EVENTS), clock=lambda: NOW)
+    core.announcements.store.create()
+    return core.bot
 
 
 def card_html() -> str:

@@ -7,16 +7,19 @@ does no I/O: the store is opened later, by whoever runs the core.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.announce.scheduler import Timing
 from bot.announce.service import AnnouncementService
 from bot.calendar.source import CalendarSource
 from bot.chat.commands import CommandRegistry
 from bot.chat.core import Bot
+from bot.chat.notify import Notifier
 from bot.clock import Clock, system_clock
 from bot.config import Settings
+from bot.proposals.commands import ProposalCommands
 from bot.registry import Services, build_registry
+from bot.rsvp.service import RsvpService
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +27,7 @@ class Core:
     announcements: AnnouncementService
     registry: CommandRegistry
     bot: Bot
+    rsvp: RsvpService | None = None  # started once the adapters can send (private messages)
 
 
 def assemble(
@@ -36,6 +40,17 @@ def assemble(
         configured_chats=announcements.configured_chats,
         organisers_override=settings.organisers,
         public_url=settings.public_url,
+        service_accounts=settings.service_accounts,
     )
+    # The adapters start after the core is built: the notifier reads the senders on each send.
+    notifier = Notifier(announcements.store, lambda: announcements.delivery.senders, services.organisers)
+    rsvp = RsvpService(announcements.store, clock, notifier=notifier, calendar=lambda: source.current)
+    # Sends in doubt (a crash mid-send, a timeout) are told to the organisers, with /resend.
+    announcements.announcer.notify = lambda reply: notifier.to_organisers(source.current, reply)
+    source.on_change(lambda _old, new: rsvp.calendar_changed(new))  # a meetup cancelled: tell who said yes
+    proposals = ProposalCommands(announcements.store, notifier, services.organisers, source)
+    services = replace(services, notifier=notifier, rsvp=rsvp, proposals=proposals)
     registry = build_registry(services)
-    return Core(announcements, registry, Bot(source, registry, clock))
+    # Private chats are remembered first; then a /propose or /host conversation takes its answers.
+    bot = Bot(source, registry, clock, interceptors=(notifier.intercept, proposals.intercept))
+    return Core(announcements, registry, bot, rsvp)

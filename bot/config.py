@@ -1,4 +1,10 @@
-"""Settings from the environment. Secrets live only here and never in a repr or a log line."""
+"""Settings from the environment, checked once at start. Secrets never appear in a repr or a log.
+
+Only the core's own settings are named here. Each platform adapter reads and checks its own
+settings (tokens, API URLs) from `Settings.env` (see adapters/platforms.py), so a new platform
+needs no edit in `bot/`. A bad value raises `SettingsError`, whose text is one line that names
+the setting; the command line prints it and exits 2.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +14,67 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_ON, _OFF = ("on", "1", "true", "yes"), ("off", "0", "false", "no")
+
+
+class SettingsError(ValueError):
+    """A setting with a value the bot cannot use."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"{name} {problem}")
+        self.name = name
+
 
 def _csv(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
 
-def _int(env: Mapping[str, str], key: str) -> int | None:
+def _shown(raw: str) -> str:
+    return repr(raw if len(raw) <= 40 else raw[:40] + "…")
+
+
+def port_setting(env: Mapping[str, str], key: str = "PORT") -> int | None:
+    """A TCP port, 1-65535, or None when unset."""
     raw = env.get(key, "").strip()
     if not raw:
         return None
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 65535:
+        raise SettingsError(key, f"must be a port number from 1 to 65535, got {_shown(raw)}")
+    return int(raw)
+
+
+def url_setting(env: Mapping[str, str], key: str, *, https_only: bool = False) -> str | None:
+    """An absolute http(s) URL with a host (`bot.example.org` alone is refused), or None."""
+    raw = env.get(key, "").strip()
+    if not raw:
+        return None
+    schemes = ("https",) if https_only else ("http", "https")
+    wanted = "an https:// URL" if https_only else "a URL starting with http:// or https://"
     try:
-        return int(raw)
+        parts = urlsplit(raw)
+        _ = parts.port  # raises ValueError on a port that is not a number
     except ValueError:
-        raise ValueError(f"{key} must be a whole number, got {raw!r}") from None
+        raise SettingsError(key, f"must be {wanted}, got {_shown(raw)}") from None
+    if parts.scheme not in schemes or not parts.hostname:
+        raise SettingsError(key, f"must be {wanted}, got {_shown(raw)}")
+    return raw
+
+
+def switch_setting(env: Mapping[str, str], key: str, default: bool) -> bool:
+    raw = env.get(key, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in _ON + _OFF:
+        raise SettingsError(key, f"must be on or off, got {_shown(raw)}")
+    return raw in _ON
+
+
+def log_level_setting(env: Mapping[str, str], key: str = "LOG_LEVEL") -> str:
+    raw = env.get(key, "").strip().upper() or "INFO"
+    if raw not in LOG_LEVELS:
+        raise SettingsError(key, f"must be one of {', '.join(LOG_LEVELS)}, got {_shown(raw)}")
+    return raw
 
 
 def database_url(env: Mapping[str, str], default_sqlite: Path) -> str:
@@ -39,18 +93,6 @@ def database_url(env: Mapping[str, str], default_sqlite: Path) -> str:
 class Settings:
     events_file: Path = Path("events.yaml")
     log_level: str = "INFO"
-    # Telegram
-    telegram_token: str | None = field(default=None, repr=False)
-    telegram_api_url: str | None = None
-    telegram_webhook_url: str | None = None
-    telegram_webhook_secret: str | None = field(default=None, repr=False)
-    # Slack
-    slack_bot_token: str | None = field(default=None, repr=False)
-    slack_app_token: str | None = field(default=None, repr=False)
-    slack_signing_secret: str | None = field(default=None, repr=False)
-    slack_api_url: str | None = None
-    slack_command: str = "/meetup"
-    slack_team_ids: tuple[str, ...] = ()
     # HTTP (webhooks, feeds, health)
     port: int | None = None
     public_url: str | None = None
@@ -59,50 +101,32 @@ class Settings:
     announce_chats: tuple[str, ...] | None = None  # None: use events.yaml's community.announce
     organisers: tuple[str, ...] | None = None  # None: use events.yaml's community.organisers
     scheduler_enabled: bool = True
-
-    @property
-    def console_only(self) -> bool:
-        return not (self.telegram_token or self.slack_bot_token)
+    # User keys (`platform:id`) of platform service accounts that stand for no one person (a
+    # platform's anonymous admin, say): never trusted as an organiser. Adapters declare them.
+    service_accounts: frozenset[str] = frozenset()
+    # The environment the settings came from: each platform adapter reads its own from it.
+    env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
-        events_file = Path(env.get("EVENTS_FILE", "events.yaml"))
-        sqlite_path = Path(env.get("SQLITE_PATH", "meetup-bot.sqlite3"))
+        """Read and check every core setting; raises SettingsError naming the first bad one."""
+        env = dict(os.environ if env is None else env)
         announce = env.get("ANNOUNCE_CHATS")
         organisers = env.get("ORGANISERS")
+        public_url = url_setting(env, "PUBLIC_URL")
         return cls(
-            events_file=events_file,
-            log_level=env.get("LOG_LEVEL", "INFO").upper(),
-            telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
-            telegram_api_url=env.get("TELEGRAM_API_URL") or None,
-            telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
-            telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
-            slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
-            slack_app_token=env.get("SLACK_APP_TOKEN") or None,
-            slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
-            slack_api_url=env.get("SLACK_API_URL") or None,
-            slack_command=env.get("SLACK_COMMAND", "/meetup"),
-            slack_team_ids=_csv(env.get("SLACK_TEAM_IDS")),
-            port=_int(env, "PORT"),
-            public_url=env.get("PUBLIC_URL") or None,
-            database_url=database_url(env, sqlite_path),
+            events_file=Path(env.get("EVENTS_FILE") or "events.yaml"),
+            log_level=log_level_setting(env),
+            port=port_setting(env),
+            public_url=public_url.rstrip("/") if public_url else None,
+            database_url=database_url(env, Path(env.get("SQLITE_PATH") or "meetup-bot.sqlite3")),
             announce_chats=_csv(announce) if announce is not None else None,
             organisers=_csv(organisers) if organisers is not None else None,
-            scheduler_enabled=env.get("SCHEDULER", "on").lower() not in ("off", "0", "false", "no"),
+            scheduler_enabled=switch_setting(env, "SCHEDULER", True),
+            env=env,
         )
 
     def secrets(self) -> tuple[str, ...]:
-        """Every secret value set, for log redaction (the database password included)."""
-        return tuple(
-            s
-            for s in (
-                self.telegram_token,
-                self.telegram_webhook_secret,
-                self.slack_bot_token,
-                self.slack_app_token,
-                self.slack_signing_secret,
-                urlsplit(self.database_url).password,
-            )
-            if s
-        )
+        """The core's secrets (the database password), for log redaction; adapters add theirs."""
+        password = urlsplit(self.database_url).password
+        return (password,) if password else ()

@@ -16,8 +16,13 @@ from bot.announce.scheduler import Announcer
 from bot.archive.commands import ArchiveCommands
 from bot.calendar.calendar import Calendar
 from bot.chat import handlers
-from bot.chat.commands import Answer, Command, CommandRegistry, Request
+from bot.chat.commands import Answer, Command, CommandRegistry, Handler, Request
+from bot.chat.forget import Forgetter, forget_command
+from bot.chat.notify import Notifier
 from bot.chat.organisers import Organisers
+from bot.proposals.commands import ProposalCommands
+from bot.rsvp.commands import RsvpCommands, named_card, next_card
+from bot.rsvp.service import RsvpService
 from bot.store.store import Store
 
 
@@ -32,29 +37,45 @@ class Services:
     # ORGANISERS when set, else None: events.yaml's community.organisers, per request.
     organisers_override: Sequence[str] | None = None
     public_url: str | None = None  # where the HTTP feeds are reachable
+    service_accounts: frozenset[str] = frozenset()  # never trusted as organisers (Settings)
+    # Private messages and messages to the organisers (bot/chat/notify.py); set by `assemble`.
+    notifier: Notifier | None = None
+    rsvp: RsvpService | None = None  # answers and their private messages; set by `assemble`
+    proposals: ProposalCommands | None = None  # talk proposals and venue offers; set by `assemble`
 
     def organisers(self, calendar: Calendar) -> Organisers:
         # Resolved per request: an edit of events.yaml's organisers applies without a restart.
-        return Organisers.resolve(self.organisers_override, calendar.community.organisers)
+        return Organisers.resolve(self.organisers_override, calendar.community.organisers, self.service_accounts)
 
 
 def build_registry(services: Services) -> CommandRegistry:
     """Every command, once, in the order /help lists them."""
     registry = CommandRegistry()
     archive = ArchiveCommands(public_url=services.public_url)
+    proposals = services.proposals
     announce = AnnouncementCommands(
-        services.store, services.announcer, organisers=services.organisers, configured_chats=services.configured_chats
+        services.store,
+        services.announcer,
+        organisers=services.organisers,
+        configured_chats=services.configured_chats,
+        cfp_progress=proposals.cfp_progress if proposals is not None else None,
     )
+    rsvp = RsvpCommands(services.rsvp or RsvpService(services.store), services.organisers)
 
     async def help_(req: Request) -> Answer:
         return handlers.help_reply(registry)
 
+    deep_links = _deep_links(proposals)
+
+    async def start(req: Request) -> Answer:  # `/start propose` from a t.me deep link
+        return await handlers.start(req, deep_links)
+
     for command in (
-        Command("start", "Say hello", handlers.start, hidden=True),
+        Command("start", "Say hello", start, hidden=True),
         Command("help", "What I can do", help_),
-        Command("next", "The next meetup: when, where, talks", handlers.next_meetup),
+        Command("next", "The next meetup: when, where, talks", rsvp.on_card(handlers.next_meetup, next_card)),
         Command("events", "Upcoming meetups", handlers.events),
-        Command("event", "One meetup in full", handlers.event, usage="<id or number>"),
+        Command("event", "One meetup in full", rsvp.on_card(handlers.event, named_card), usage="<id or number>"),
         Command("past", "Recent meetups", handlers.past, usage="[n]"),
         Command("talks", "Search talks by topic, title or speaker", handlers.talks, usage="<query>"),
         Command("speaker", "A speaker's bio and talks", handlers.speaker, usage="<name>"),
@@ -75,6 +96,43 @@ def build_registry(services: Services) -> CommandRegistry:
             usage="<text>",
             organisers_only=True,
         ),
+        Command("resend", "Resend an announcement in doubt", announce.resend, usage="<key>", organisers_only=True),
+        Command("going", "Say you are coming to a meetup (the next one by default)", rsvp.going, usage="[meetup]"),
+        Command("notgoing", "Say you can't come after all", rsvp.notgoing, usage="[meetup]"),
+        Command("mine", "The meetups you said you are going to", rsvp.mine),
+        Command(
+            "attendees", "Who is coming: counts, names, waitlist", rsvp.attendees, usage="[id]", organisers_only=True
+        ),
     ):
         registry.add(command)
+    if proposals is not None:
+        for command in _proposal_commands(proposals):
+            registry.add(command)
+    # /forget: each capability that keeps what a person sent deletes it.
+    forgetters: list[Forgetter] = [proposals.forget] if proposals is not None else []
+    forgetters.append(rsvp.forget)
+    if services.notifier is not None:
+        forgetters.append(services.notifier.forget_contact)
+    registry.add(Command("forget", "Delete everything you sent me", forget_command(forgetters)))
     return registry
+
+
+def _deep_links(proposals: ProposalCommands | None) -> dict[str, Handler]:
+    """What `/start <payload>` runs (Telegram deep links, t.me/<bot>?start=propose)."""
+    return {"propose": proposals.propose, "host": proposals.host} if proposals is not None else {}
+
+
+def _proposal_commands(p: ProposalCommands) -> tuple[Command, ...]:
+    return (
+        Command("propose", "Propose a talk", p.propose),
+        Command("host", "Offer a venue for a meetup", p.host),
+        Command("cancel", "Stop proposing (in the middle of /propose or /host)", p.cancel),
+        Command("withdraw", "Withdraw a talk proposal or venue offer you sent", p.withdraw, usage="<id>"),
+        Command("proposals", "Submissions waiting for review", p.list_open, organisers_only=True),
+        Command("proposal", "One submission in full", p.show, usage="<id>", organisers_only=True),
+        Command("accept", "Accept a submission into a meetup", p.accept, usage="<id> [meetup]", organisers_only=True),
+        Command("decline", "Decline a submission", p.decline, usage="<id> [reason]", organisers_only=True),
+        # What the Slack modals submit (bot/chat/reply.py Form).
+        Command("propose_form", "A filled talk proposal form", p.form_submitted, hidden=True),
+        Command("host_form", "A filled venue offer form", p.form_submitted, hidden=True),
+    )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from adapters.platforms import service_accounts
 from bot.assembly import Core, assemble
 from bot.calendar.calendar import Calendar
 from bot.calendar.loader import parse_calendar
@@ -43,9 +45,15 @@ def calendar_from_yaml(body: str, *, community: str = COMMUNITY_YAML) -> Calenda
 
 
 def assemble_core(source: CalendarSource, clock: Clock, **settings: Any) -> Core:
-    """The core exactly as `meetup-bot run` assembles it (every command), on an in-memory store
-    that is never opened unless a test opens it."""
-    return assemble(Settings(database_url="sqlite://", scheduler_enabled=False, **settings), source, clock)
+    """The core exactly as `meetup-bot run` assembles it (every command), with its store opened
+    as the app opens it before any adapter starts: a SQLite file in a fresh temporary folder
+    unless `database_url` is given."""
+    settings.setdefault("service_accounts", service_accounts())  # as the app adds the adapters' own
+    if "database_url" not in settings:
+        settings["database_url"] = f"sqlite:///{Path(tempfile.mkdtemp(prefix='meetup-bot-')) / 'bot.sqlite3'}"
+    core = assemble(Settings(scheduler_enabled=False, **settings), source, clock)
+    core.announcements.store.create()
+    return core
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
-FORBIDDEN = ("telegram", "slack_bolt", "slack_sdk", "adapters", "aiohttp")
+FORBIDDEN = ("telegram", "slack_bolt", "slack_sdk", "adapters", "aiohttp", "jinja2", "playwright")
 
 
 def imported_modules(path: Path) -> list[str]:

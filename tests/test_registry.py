@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +33,24 @@ def graph(commands: Iterable[Command]) -> list[tuple[Any, ...]]:
             c.hidden,
             c.organisers_only,
             c.needs_admin,
-            getattr(c.handler, "__func__", c.handler).__code__,
+            handler_code(c.handler),
         )
         for c in commands
         if c.name not in PROBES
     ]
+
+
+def handler_code(handler: Any) -> Any:
+    """The code that answers: through bound methods, `functools.partial` and wrappers."""
+    while True:
+        if isinstance(handler, partial):
+            handler = handler.func
+        elif hasattr(handler, "__func__"):
+            handler = handler.__func__
+        elif hasattr(handler, "__wrapped__"):
+            handler = handler.__wrapped__
+        else:
+            return handler.__code__
 
 
 @pytest.fixture

@@ -2,14 +2,20 @@
 
 Interactive on a terminal (a prompt per line); with piped input it reads one command per line,
 prints each reply and ends at end of input, so `printf '/next\n' | meetup-bot run` works.
+A real stdin is read by a daemon thread with os.read, so Ctrl-C quits at once instead of waiting
+for a line that may never come. Control characters and terminal escapes never reach the terminal.
 """
 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
+import os
+import re
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -21,6 +27,17 @@ from bot.chat.reply import Reply
 
 CONSOLE_CHAT = ChatRef(platform="console", chat_id="local", is_private=True, title="console")
 CONSOLE_USER = UserRef(platform="console", user_id="local", display_name="you")
+# Terminal escape sequences (CSI, OSC, DCS and other strings, short ESC forms), then every control
+# character but newline and tab, and the bidirectional overrides that reorder what is shown.
+_ESCAPES = re.compile(
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[PX^_][^\x1b]*(?:\x1b\\)?|[ -/]*[0-~])"
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with terminal escapes and control characters removed (newlines and tabs kept)."""
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
 
 
 class ConsoleAdapter:
@@ -58,20 +75,32 @@ class ConsoleAdapter:
 
     async def _loop(self, on_message: MessageHandler) -> None:
         try:
-            while True:
+            if self.interactive:
+                self._write("> ")
+            async for line in self._lines():
+                text = printable(line).strip()
+                if text:
+                    for reply in await on_message(self.message(text)):
+                        self._write(reply.plain_text() + "\n\n")
                 if self.interactive:
                     self._write("> ")
-                line = await asyncio.to_thread(self.stdin.readline)
-                if not line:
-                    break
-                text = line.strip()
-                if not text:
-                    continue
-                for reply in await on_message(self.message(text)):
-                    self._write(reply.plain_text() + "\n\n")
         finally:
             if self.on_eof is not None:
                 self.on_eof()
+
+    async def _lines(self) -> AsyncIterator[str]:
+        try:
+            fd = self.stdin.fileno()
+        except (AttributeError, OSError, ValueError):  # an in-memory stream (tests)
+            while line := await asyncio.to_thread(self.stdin.readline):
+                yield line
+            return
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+        # A daemon thread: a read blocked on the terminal must not keep the process alive.
+        threading.Thread(target=_read_lines, args=(fd, loop, queue), name="console-stdin", daemon=True).start()
+        while (line := await queue.get()) is not None:
+            yield line
 
     @staticmethod
     def message(text: str) -> IncomingMessage:
@@ -88,5 +117,34 @@ class ConsoleAdapter:
         )
 
     def _write(self, text: str) -> None:
-        self.stdout.write(text)
+        self.stdout.write(printable(text))
         self.stdout.flush()
+
+
+def _read_lines(fd: int, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]) -> None:
+    """Read `fd` to its end, handing each line to `queue`, then None. os.read holds no lock of
+    sys.stdin's, so abandoning this thread at exit is safe."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    pending = ""
+
+    def put(item: str | None) -> bool:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+        except RuntimeError:  # the loop is closed: nobody is listening any more
+            return False
+        return True
+
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            chunk = b""
+        pending += decoder.decode(chunk, final=not chunk)
+        *lines, pending = pending.split("\n")
+        if not all(put(line + "\n") for line in lines):
+            return
+        if not chunk:
+            if pending:
+                put(pending)
+            put(None)
+            return

@@ -25,18 +25,29 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from adapters.base import MessageHandler
-from adapters.slack.inbound import SeenIds, delivery_id, from_event, from_slash_command, is_user_dm, team_ids_of
+from adapters.base import MessageHandler, StartError
+from adapters.edit_throttle import DEFAULT_INTERVAL, EditThrottle
+from adapters.slack.inbound import (
+    DeliveryIds,
+    SeenIds,
+    delivery_id,
+    from_event,
+    from_slash_command,
+    is_user_dm,
+    team_ids_of,
+)
+from adapters.slack.interactive import from_block_action, from_view_submission, modal
 from adapters.slack.manifest import EVENTS_PATH
 from adapters.slack.render import SlackFile, SlackMessage, render
 from adapters.web.server import HttpServer
 from bot.announce.outbound import ChatGone, ChatStatusListener, NoChatStatus, SendError, SendReceipt
 from bot.chat.commands import CommandRegistry
 from bot.chat.messages import ChatRef, IncomingMessage
-from bot.chat.reply import Reply, map_text
+from bot.chat.reply import Reply, ReplyTarget, map_text
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +81,11 @@ class SlackAdapter:
         team_ids: Sequence[str] = (),
         http_server: HttpServer | None = None,
         status: ChatStatusListener | None = None,
+        seen: DeliveryIds | None = None,
         rate_limit_retries: int = 3,
         connect_timeout: float = 30.0,
         drain_timeout: float = 5.0,
+        edit_interval: float = DEFAULT_INTERVAL,
     ) -> None:
         if not app_token and not signing_secret:
             raise ValueError("Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)")
@@ -86,6 +99,7 @@ class SlackAdapter:
         self._app_token = app_token
         self.connect_timeout = connect_timeout
         self.drain_timeout = drain_timeout
+        self.edits = EditThrottle(self.edit, edit_interval)  # button presses edit their card
         self.client = AsyncWebClient(
             token=bot_token,
             base_url=_base_url(api_url or DEFAULT_API_URL),
@@ -95,6 +109,8 @@ class SlackAdapter:
                 AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
             ],
         )
+        # HTTP mode: every request's signature is checked before its body is parsed.
+        self._verifier = SignatureVerifier(signing_secret) if signing_secret and not self.socket_mode else None
         self.app = AsyncApp(
             client=self.client,
             signing_secret=signing_secret,
@@ -110,7 +126,11 @@ class SlackAdapter:
         self.app.event("member_left_channel")(self._on_member_left)
         # Link buttons open their URL in the browser, but Slack still reports the click.
         self.app.action(re.compile(r"^link-"))(self._on_link_click)
+        # Command buttons and our modals (adapters/slack/interactive.py).
+        self.app.action(re.compile(r"^cmd-"))(self._on_button)
+        self.app.view(re.compile(r"^form-"))(self._on_submission)
         self._seen = SeenIds()
+        self._seen_shared = seen  # every process on one database (see _first_time)
         self._on_message: MessageHandler | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._inflight: set[asyncio.Task[Any]] = set()
@@ -159,13 +179,26 @@ class SlackAdapter:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        await self.edits.close()  # the final counts land
 
     # ---- inbound ------------------------------------------------------------------------------
 
     async def _handle_http(self, request: web.Request) -> web.StreamResponse:
         if self._on_message is None:
             return web.Response(status=503, text="not ready")
-        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+        # The signature is checked on the raw bytes before anything parses them: an unsigned body,
+        # however malformed, gets a 401 and one log line, never a parser's traceback.
+        body = await request.read()
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        if self._verifier is None or not self._verifier.is_valid_request(body, headers):
+            log.warning("rejected a Slack request without a valid signature from %s", request.remote)
+            return web.Response(status=401, text="invalid signature")
+        try:
+            bolt_request = await to_bolt_request(request)
+        except Exception as exc:  # signed, yet not a body Slack sends
+            log.warning("ignored a malformed Slack request: %s", type(exc).__name__)
+            return web.Response(status=400, text="bad request")
+        bolt_response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
     def allowed_teams(self) -> frozenset[str]:
@@ -187,12 +220,24 @@ class SlackAdapter:
             )
             return BoltResponse(status=200, body="")
         key = delivery_id(body)
-        if key is not None and not self._seen.first_time(key):
+        if key is not None and not await self._first_time(key):
             retry = request.headers.get("x-slack-retry-num", ["-"])[0]
             log.info("ignoring a repeated Slack delivery %s (retry %s)", key, retry)
             return BoltResponse(status=200, body="")
         await next_()
         return None
+
+    async def _first_time(self, key: str) -> bool:
+        """Shared ids answer for every instance behind a load balancer; this process's memory
+        answers when there is no store or it cannot be reached."""
+        local = self._seen.first_time(key)
+        if self._seen_shared is None:
+            return local
+        try:
+            return await self._seen_shared.first_time(key)
+        except Exception as exc:  # the database is down: this process's memory still answers
+            log.warning("could not check Slack delivery %s in the store (%s); using this process's memory", key, exc)
+            return local
 
     async def _on_command(self, ack: Callable[[], Awaitable[None]], command: dict[str, Any], respond: Respond) -> None:
         await ack()
@@ -218,6 +263,18 @@ class SlackAdapter:
     async def _on_link_click(ack: Callable[[], Awaitable[None]]) -> None:
         await ack()
 
+    async def _on_button(self, ack: Callable[[], Awaitable[None]], body: dict[str, Any]) -> None:
+        await ack()
+        message = from_block_action(body)
+        if message is not None:
+            await self._answer(message)
+
+    async def _on_submission(self, ack: Callable[[], Awaitable[None]], body: dict[str, Any]) -> None:
+        await ack()  # an empty ack closes the modal; the answers go to the submitter's DM
+        message = from_view_submission(body)
+        if message is not None:
+            await self._answer(message)
+
     async def _answer(self, message: IncomingMessage, respond: Respond | None = None) -> None:
         """Run the core and post its replies. Never raises: Bolt runs this after the ack."""
         on_message = self._on_message
@@ -229,7 +286,7 @@ class SlackAdapter:
         try:
             message = await self._with_admin_flag(message)
             for reply in await on_message(message):
-                await self._reply(message.chat, reply, respond)
+                await self._route(message, reply, respond)
         except SendError as exc:
             log.warning("could not answer in %s: %s", message.chat.key, exc)
         except Exception:
@@ -251,6 +308,35 @@ class SlackAdapter:
         user = info.get("user") or {}
         is_admin = bool(user.get("is_admin") or user.get("is_owner"))
         return replace(message, sender=replace(message.sender, is_chat_admin=is_admin))
+
+    async def _route(self, message: IncomingMessage, reply: Reply, respond: Respond | None) -> None:
+        """A form opens as a modal; a press's reply may edit its message or go to the presser
+        alone; anything else is a new message in the chat."""
+        chat = message.chat
+        if reply.form is not None and message.form_trigger:
+            view = modal(reply.form, chat.chat_id)
+            await self._api(chat, "views.open", self.client.views_open(trigger_id=message.form_trigger, view=view))
+        elif message.pressed and reply.target is ReplyTarget.SOURCE_MESSAGE and message.message_id:
+            self.edits.submit(chat, message.message_id, reply)  # throttled per message
+        elif message.pressed and reply.target is ReplyTarget.PRESSER:
+            for part in render(self._in_slack_terms(reply)):
+                if isinstance(part, SlackMessage):
+                    call = self.client.chat_postEphemeral(
+                        channel=chat.chat_id, user=message.sender.user_id, text=part.text, blocks=list(part.blocks)
+                    )
+                    await self._api(chat, "chat.postEphemeral", call)
+        else:
+            await self._reply(chat, reply, respond)
+
+    async def edit(self, chat: ChatRef, message_id: str, reply: Reply) -> SendReceipt:
+        """Replace a message the bot posted (`message_id` is its ts) with the reply's first part."""
+        parts = [p for p in render(self._in_slack_terms(reply)) if isinstance(p, SlackMessage)]
+        if not parts:
+            raise SendError("nothing to edit the message with")
+        first = parts[0]
+        call = self.client.chat_update(channel=chat.chat_id, ts=message_id, text=first.text, blocks=list(first.blocks))
+        await self._api(chat, "chat.update", call)
+        return SendReceipt(chat, (message_id,))
 
     async def _reply(self, chat: ChatRef, reply: Reply, respond: Respond | None) -> None:
         try:
@@ -284,45 +370,59 @@ class SlackAdapter:
     # ---- outbound -----------------------------------------------------------------------------
 
     async def send(self, chat: ChatRef, reply: Reply) -> SendReceipt:
-        """Post unprompted (reminders). A chat the bot can no longer post to is reported to
-        `status.chat_inactive` before ChatGone is raised."""
-        try:
-            return await self._post(chat, reply)
-        except SlackChatGone as exc:
-            await self.status.chat_inactive(chat, exc.error)
-            raise
+        """Post unprompted (reminders). A chat the bot can no longer post to raises ChatGone; the
+        caller (Delivery) reports it to the ChatStatus: the adapter writes no chat status."""
+        return await self._post(chat, reply)
 
     async def _post(self, chat: ChatRef, reply: Reply) -> SendReceipt:
+        parts = render(self._in_slack_terms(reply))
         ids: list[str] = []
-        for part in render(self._in_slack_terms(reply)):
-            if isinstance(part, SlackMessage):
-                response = await self._api(
-                    chat,
-                    "chat.postMessage",
-                    self.client.chat_postMessage(
-                        channel=chat.chat_id,
-                        thread_ts=chat.thread_id,
-                        text=part.text,
-                        blocks=list(part.blocks),
-                        unfurl_links=not reply.disable_link_preview,
-                        unfurl_media=not reply.disable_link_preview,
-                    ),
-                )
-                ids.append(str(response.get("ts", "")))
-            else:
-                await self._api(
-                    chat,
-                    "files_upload_v2",
-                    self.client.files_upload_v2(
-                        channel=chat.chat_id,
-                        thread_ts=chat.thread_id,
-                        content=part.content,
-                        filename=part.filename,
-                        title=part.title,
-                        initial_comment=part.comment or None,
-                    ),
-                )
+        for index, part in enumerate(parts):
+            try:
+                message_id = await self._post_part(chat, part, reply)
+            except ChatGone:
+                raise
+            except SendError as exc:
+                if index == 0:
+                    raise
+                # Earlier parts are posted: sending the whole reply again would repeat them.
+                raise SendError(
+                    f"{exc} (after {index} of {len(parts)} parts were posted)", maybe_delivered=True
+                ) from exc
+            if message_id is not None:
+                ids.append(message_id)
         return SendReceipt(chat, tuple(ids))
+
+    async def _post_part(self, chat: ChatRef, part: SlackMessage | SlackFile, reply: Reply) -> str | None:
+        """Post one message (its ts) or upload one file (None)."""
+        if isinstance(part, SlackMessage):
+            response = await self._api(
+                chat,
+                "chat.postMessage",
+                self.client.chat_postMessage(
+                    channel=chat.chat_id,
+                    thread_ts=chat.thread_id,
+                    text=part.text,
+                    blocks=list(part.blocks),
+                    unfurl_links=not reply.disable_link_preview,
+                    unfurl_media=not reply.disable_link_preview,
+                ),
+            )
+            return str(response.get("ts", ""))
+        else:
+            await self._api(
+                chat,
+                "files_upload_v2",
+                self.client.files_upload_v2(
+                    channel=chat.chat_id,
+                    thread_ts=chat.thread_id,
+                    content=part.content,
+                    filename=part.filename,
+                    title=part.title,
+                    initial_comment=part.comment or None,
+                ),
+            )
+        return None
 
     async def _api(self, chat: ChatRef, method: str, call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
         """Await one Web API call, turning Slack's failures into the core's SendError family."""
@@ -356,7 +456,7 @@ class SlackAdapter:
         try:
             return await call
         except SlackApiError as exc:
-            raise RuntimeError(f"Slack {method} failed: {_error_code(exc)}") from None
+            raise StartError(f"Slack {method} failed: {_error_code(exc)}") from None
 
 
 def _error_code(exc: SlackApiError) -> str:

@@ -10,8 +10,9 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from bot.chat.commands import ParsedCommand, parse_words
 from bot.chat.messages import ChatRef, IncomingMessage, UserRef
@@ -62,8 +63,15 @@ def delivery_id(body: Mapping[str, Any]) -> str | None:
     return None
 
 
+class DeliveryIds(Protocol):
+    """Delivery ids remembered where every process sees them (bot.store.seen.SeenDeliveries)."""
+
+    async def first_time(self, key: str) -> bool: ...
+
+
 class SeenIds:
-    """Ids seen in the last `ttl` seconds, in memory (so per process; see docs/slack.md)."""
+    """Ids seen in the last `ttl` seconds, in memory: per process, so the adapter also asks the
+    store's `DeliveryIds` when it has one (two HTTP-mode instances on one database)."""
 
     def __init__(self, ttl: float = 3600.0, limit: int = 10_000, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
@@ -115,13 +123,15 @@ def from_slash_command(command: Mapping[str, Any]) -> IncomingMessage:
         is_private=channel.startswith("D") or command.get("channel_name") == "directmessage",
         title=command.get("channel_name") or None,
     )
-    return _message(
+    message = _message(
         chat,
         str(command.get("user_id", "")),
         command.get("user_name") or None,
         str(command.get("text", "")),
         command.get("trigger_id") or None,
     )
+    # The trigger id lets a reply open a modal (views.open) for a few seconds.
+    return replace(message, form_trigger=command.get("trigger_id") or None)
 
 
 def from_event(event: Mapping[str, Any]) -> IncomingMessage:

@@ -15,11 +15,13 @@ from typing import Any
 
 import yaml
 
+from adapters.slack.platform import SlackSettings
 from bot.assembly import assemble
 from bot.calendar.loader import CalendarError
 from bot.calendar.source import CalendarSource
 from bot.chat.commands import CommandRegistry
 from bot.config import Settings
+from bot.wording import plural
 
 # What the adapter calls, and nothing more.
 BOT_SCOPES = (
@@ -112,11 +114,12 @@ def cmd_slack_manifest(args: argparse.Namespace) -> int:
     try:
         registry = app_registry(settings)
     except CalendarError as exc:
-        print(f"{settings.events_file} has {len(exc.errors)} error(s); `meetup-bot check` lists them", file=sys.stderr)
+        errors = plural(len(exc.errors), "error")
+        print(f"{settings.events_file} has {errors}; `meetup-bot check` lists them", file=sys.stderr)
         return 1
     manifest = build_manifest(
         registry,
-        command=args.command or settings.slack_command,
+        command=args.command or SlackSettings.from_env(settings.env).command,
         name=args.name,
         request_url=args.request_url,
     )

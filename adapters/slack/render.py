@@ -18,6 +18,7 @@ from bot.chat.reply import (
     Block,
     Bold,
     BulletList,
+    Buttons,
     Code,
     Context,
     Divider,
@@ -38,6 +39,8 @@ BLOCKS_MAX = 50
 CONTEXT_ELEMENTS_MAX = 10
 ACTIONS_ELEMENTS_MAX = 25
 BUTTON_TEXT_MAX = 75
+BUTTON_VALUE_MAX = 2000
+COMMAND_ACTION = "cmd-"  # action_id prefix of command buttons
 FALLBACK_MAX = 3000  # `text` may be 40k, but notifications only show the start
 
 SlackBlock = dict[str, Any]
@@ -58,15 +61,28 @@ class SlackFile:
     filename: str
     content: bytes
     title: str
-    comment: str  # plain text: initial_comment is not parsed as Block Kit
+    comment: str  # mrkdwn-escaped: initial_comment is message text, not Block Kit
 
 
 SlackPart = SlackMessage | SlackFile
 
 
+# Slack notifies a whole channel for `<!channel>` (made impossible by escaping `<`) and also for
+# a literal @channel, @here or @everyone in some contexts. A word joiner (U+2060, invisible)
+# after the `@` keeps the text as it reads and the channel quiet.
+_CHANNEL_PING = re.compile(r"(?<![\w.])@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+
+
+def defuse(text: str) -> str:
+    """`text` with no @channel, @here or @everyone that could notify anyone."""
+    return _CHANNEL_PING.sub("@" + WORD_JOINER, text)
+
+
 def escape(text: str) -> str:
-    """Escape Slack's three control characters; `&` first, so nothing is escaped twice."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape Slack's three control characters (`&` first, so nothing is escaped twice) and
+    defuse channel-wide mentions: text from events.yaml or a user never pings a channel."""
+    return defuse(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
 def _url(url: str) -> str:
@@ -137,7 +153,7 @@ def _section(mrkdwn: str) -> Iterator[SlackBlock]:
 
 
 def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text, "emoji": True}
+    return {"type": "plain_text", "text": defuse(text), "emoji": True}
 
 
 def _mrkdwn(text: str) -> dict[str, Any]:
@@ -145,6 +161,7 @@ def _mrkdwn(text: str) -> dict[str, Any]:
 
 
 def _truncate(text: str, limit: int) -> str:
+    text = defuse(text)  # first, so that the word joiners count towards the limit
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -176,9 +193,25 @@ def render_block(block: Block) -> list[SlackBlock]:
             for index, link in enumerate(block.links)
         ]
         return [{"type": "actions", "elements": group} for group in _groups(buttons, ACTIONS_ELEMENTS_MAX)]
+    if isinstance(block, Buttons):
+        return _command_buttons(block)
     if isinstance(block, Divider):
         return [{"type": "divider"}]
     raise TypeError(f"not a Block Kit block: {block!r}")
+
+
+def _command_buttons(block: Buttons) -> list[SlackBlock]:
+    """Command buttons: the command rides in `value` (the adapter runs it as the presser, for
+    every `cmd-` action); a button with a URL is a link button like those of `Actions`."""
+    elements: list[dict[str, Any]] = []
+    for index, button in enumerate(block.buttons):
+        element: dict[str, Any] = {"type": "button", "text": _plain(_truncate(button.label, BUTTON_TEXT_MAX))}
+        if button.url:
+            element.update(url=button.url, action_id=f"link-cmd-{index}")
+        else:
+            element.update(value=button.command[:BUTTON_VALUE_MAX], action_id=f"{COMMAND_ACTION}{index}")
+        elements.append(element)
+    return [{"type": "actions", "elements": group} for group in _groups(elements, ACTIONS_ELEMENTS_MAX)]
 
 
 def _groups(items: list[Any], size: int) -> list[list[Any]]:
@@ -200,9 +233,10 @@ def render(reply: Reply) -> list[SlackPart]:
     for block in reply.blocks:
         if isinstance(block, Attachment):
             flush()
-            parts.append(SlackFile(block.filename, block.content, title=block.filename, comment=block.caption))
+            caption = escape(block.caption)  # initial_comment is posted as message text, mrkdwn
+            parts.append(SlackFile(block.filename, block.content, title=defuse(block.filename), comment=caption))
             continue
-        plain = "" if isinstance(block, Divider) else block_plain(block)
+        plain = "" if isinstance(block, Divider | Buttons) else block_plain(block)
         # The plain text of a split block goes with its first piece only (dict.fromkeys dedups).
         pending.extend((b, plain) for b in render_block(block))
     flush()

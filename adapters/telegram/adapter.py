@@ -6,7 +6,8 @@ becomes an `IncomingMessage` for the core; its replies go back to the same chat 
 
 Every send (replies and `send()` for announcements) is paced under Telegram's flood limits by
 AIORateLimiter (see `telegram_pacing`) and goes through `_send_part`, which decides per error
-what a retry may do: 429 waits and retries, 403 marks the chat gone, a migrated group moves, rejected
+what a retry may do: 429 waits and retries, 403 raises ChatGone, a migrated group is sent to its new id
+(the receipt names it; the adapter writes no chat status on sends), rejected
 HTML is resent as plain text, and a timeout after the request left us is never resent blindly.
 """
 
@@ -16,12 +17,13 @@ import asyncio
 import hmac
 import logging
 import secrets
+import warnings
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import httpx
-from aiohttp import web
 from telegram import (
     BotCommand,
     Chat,
@@ -40,30 +42,36 @@ from telegram.error import (
     ChatMigrated,
     Conflict,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
     TimedOut,
 )
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, ContextTypes, TypeHandler
+from telegram.warnings import PTBDeprecationWarning
 
-from adapters.base import MessageHandler
+from adapters.base import MessageHandler, StartError
+from adapters.edit_throttle import DEFAULT_INTERVAL, EditThrottle
 from adapters.log_redaction import redact_in_logs
+from adapters.telegram.buttons import edit_message, handle_press, keyboard
 from adapters.telegram.pacing import SendPacer
+from adapters.telegram.platform import ANONYMOUS_ADMIN_ID
 from adapters.telegram.render import TelegramDocument, TelegramPart, TelegramText, render
-from adapters.web.server import HttpServer
 from bot.announce.outbound import ChatGone, ChatStatusListener, NoChatStatus, SendError, SendReceipt
 from bot.chat.commands import CommandRegistry, parse_command
 from bot.chat.messages import ChatRef, IncomingMessage, UserRef
 from bot.chat.reply import Reply, paragraph
 
+if TYPE_CHECKING:  # aiohttp is imported only with PORT (webhook mode)
+    from aiohttp import web
+
+    from adapters.web.server import HttpServer
+
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
-# Telegram's "GroupAnonymousBot": every anonymous admin posts as this one user, so the id says
-# nothing about who wrote the message.
-ANONYMOUS_ADMIN_ID = 1087968824
-ALLOWED_UPDATES = ("message", "my_chat_member")
+ALLOWED_UPDATES = ("message", "my_chat_member", "callback_query")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _PRESENT = frozenset({ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER})
 # httpx failures where the request never reached Telegram, so sending again cannot post twice.
@@ -87,6 +95,7 @@ class TelegramOptions:
     retry_after_attempts: int = 3
     network_attempts: int = 4  # tries for a request that never reached Telegram
     backoff: float = 0.5  # seconds before the second try; doubles each time
+    edit_interval: float = DEFAULT_INTERVAL  # seconds between edits of one message (a card's count)
 
 
 class TelegramAdapter:
@@ -109,6 +118,7 @@ class TelegramAdapter:
         self.registry = registry
         self.status: ChatStatusListener = status or NoChatStatus()
         self.options = options or TelegramOptions()
+        self.edits = EditThrottle(self.edit, self.options.edit_interval)  # button presses edit their card
         self.webhook_url = webhook_url
         # Telegram echoes this secret in a header on every webhook call; without one configured
         # a fresh random one per start works just as well, since setWebhook sends it each time.
@@ -155,6 +165,18 @@ class TelegramAdapter:
         self._on_message = on_message
         try:
             await self._start()
+        except InvalidToken:
+            await self.stop()
+            # One line, never a traceback: the exception's text and frames could quote the token.
+            raise StartError("Telegram rejected the token (401): check TELEGRAM_BOT_TOKEN") from None
+        except NetworkError as exc:
+            await self.stop()
+            # PTB's BadRequest is a NetworkError too: Telegram answered, and refused.
+            problem = "Telegram refused to start the bot" if isinstance(exc, BadRequest) else "cannot reach Telegram"
+            raise StartError(f"{problem}: {exc.message}") from None
+        except TelegramError as exc:
+            await self.stop()
+            raise StartError(f"Telegram refused to start the bot: {exc.message}") from None
         except BaseException:
             await self.stop()  # the caller only stops adapters that started: leave nothing open
             raise
@@ -182,6 +204,7 @@ class TelegramAdapter:
 
     async def stop(self) -> None:
         app = self.application
+        await self.edits.close()  # the final counts land before the connection goes
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:
@@ -210,6 +233,8 @@ class TelegramAdapter:
     # ---- webhook -------------------------------------------------------------------------------
 
     async def _webhook(self, request: web.Request) -> web.Response:
+        from aiohttp import web  # loaded already: this route exists only on the aiohttp server (PORT)
+
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self._webhook_secret.encode()):
             log.warning("rejected a webhook call without the right secret token from %s", request.remote)
@@ -232,6 +257,9 @@ class TelegramAdapter:
                 await self._membership(update.my_chat_member)
             elif update.message is not None:
                 await self._on_telegram_message(update.message)
+            elif update.callback_query is not None and update.callback_query.message is not None:
+                query = update.callback_query  # a button press (adapters/telegram/buttons.py)
+                await handle_press(self, self._on_message, query, chat_ref(update.callback_query.message.chat))
         except Exception:  # one bad update must not stop the others
             log.exception("handling Telegram update %s failed", update.update_id)
 
@@ -248,6 +276,10 @@ class TelegramAdapter:
         for reply in await self._on_message(incoming):
             try:
                 await self._send_reply(incoming.chat, reply, reply_to=quote)
+            except ChatGone as exc:  # no Delivery on this path: report what Telegram said
+                log.warning("could not answer in %s: %s", incoming.chat.key, exc)
+                await self.status.chat_inactive(incoming.chat, str(exc))
+                return
             except SendError as exc:
                 log.warning("could not answer in %s: %s", incoming.chat.key, exc)
 
@@ -330,6 +362,10 @@ class TelegramAdapter:
     async def send(self, chat: ChatRef, reply: Reply) -> SendReceipt:
         return await self._send_reply(chat, reply)
 
+    async def edit(self, chat: ChatRef, message_id: str, reply: Reply) -> SendReceipt:
+        """Replace a message the bot sent (a card whose button was pressed) with `reply`."""
+        return await edit_message(self, chat, message_id, reply)
+
     async def _send_reply(self, chat: ChatRef, reply: Reply, reply_to: int | None = None) -> SendReceipt:
         parts = render(reply)
         ids: list[str] = []
@@ -361,7 +397,7 @@ class TelegramAdapter:
             try:
                 return await self._post(target, part, plain=plain, preview_off=preview_off, reply_to=reply_to), target
             except RetryAfter as exc:
-                wait = exc._retry_after.total_seconds()
+                wait = _retry_after_seconds(exc)
                 flood_waits += 1
                 if flood_waits > o.retry_after_attempts or wait > o.max_retry_after:
                     raise SendError(f"Telegram flood control: retry after {wait:.0f}s", retryable=True) from exc
@@ -372,8 +408,8 @@ class TelegramAdapter:
                     raise SendError(f"{target.key} migrated twice in one send") from exc
                 moved = True
                 new = ChatRef(PLATFORM, str(exc.new_chat_id), is_private=False, title=target.title)
+                # Reported in the receipt (its chat is the new id); the caller records the move.
                 log.info("Telegram group %s became supergroup %s; sending there", target.key, new.key)
-                await self.status.chat_moved(target, new)
                 target = new
             except Forbidden as exc:
                 raise await self._gone(target, exc.message) from exc
@@ -422,6 +458,7 @@ class TelegramAdapter:
                 message_thread_id=thread,
                 reply_parameters=quote,
                 link_preview_options=LinkPreviewOptions(is_disabled=True) if preview_off else None,
+                reply_markup=keyboard(part.buttons, self.username),
             )
             return message
         assert isinstance(part, TelegramDocument)
@@ -436,9 +473,18 @@ class TelegramAdapter:
         return document
 
     async def _gone(self, chat: ChatRef, reason: str) -> ChatGone:
-        log.warning("Telegram chat %s is gone (%s); marking it inactive", chat.key, reason)
-        await self.status.chat_inactive(chat, reason)
+        # Reported by the exception; the caller (Delivery) tells the ChatStatus, the one writer.
+        log.warning("Telegram chat %s is gone (%s)", chat.key, reason)
         return ChatGone(f"{chat.key}: {reason}")
+
+
+def _retry_after_seconds(exc: RetryAfter) -> float:
+    """RetryAfter.retry_after: whole seconds, or a timedelta once PTB_TIMEDELTA is on (PTB 22.2
+    warns that the int form is deprecated; either form is read, the warning is not shown)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait = exc.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
 
 
 def _present(member: ChatMember) -> bool:
@@ -470,4 +516,4 @@ def sender_ref(message: Message) -> UserRef:
     user = message.from_user
     if user is None:
         return UserRef(PLATFORM, "unknown")
-    return UserRef(PLATFORM, str(user.id), user.full_name or user.username)
+    return UserRef(PLATFORM, str(user.id), user.full_name or user.username, user.username)

@@ -1,51 +1,116 @@
-"""Pacing sends under Telegram's flood limits with python-telegram-bot's AIORateLimiter.
+"""The one pacer of Telegram sends: replies and announcement fan-out alike.
 
-AIORateLimiter's limiters are leaky buckets: a bucket of `max_rate` that drains at
-max_rate/period. With its defaults (30 per 1 s, 20 per 60 s per group) a full burst plus the
-drain during the same window doubles the limit, and Telegram answers 429. Here the buckets are
-small and the drain leaves the rest of the window under the limit, so no 1 s ever holds more
-than 30 sends and no minute more than 20 sends to one group. The overall bucket holds one send:
-every bucket slot costs a slot of steady rate, and a fan-out to many chats needs the rate (a
-one-slot bucket drains at about 28/s), while a lone reply still goes at once. A group's bucket
-holds a few, so a quick exchange in one group is not slowed. Only calls that post count:
-looking up a chat member in a group must not use up that group's messages.
+Telegram allows about 30 messages a second across chats and 20 a minute in one group; more gets
+a 429. The limit holds at the server, where a request's arrival time is unknown to us, but it
+lies between the moment we start the request and the moment its answer comes back. So a send
+is counted in its window from its start until `window` seconds after its answer: a new send
+starts only while fewer than `limit` sends are counted. Then no `window` seconds at the server
+ever hold more than `limit` arrivals, however much the network or a busy event loop jitters, and
+the rate lost to that certainty is one round trip per window (29.7/s at 10 ms).
+
+Beyond the first `burst` sends, starts are also spaced evenly at `limit` per `window`: a long
+fan-out goes at a steady rate instead of in bursts, while a lone reply still goes at once. Only
+calls that post count: looking up a chat member must not use up a group's messages.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Coroutine
+import asyncio
+import contextlib
+import math
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
-from telegram._utils.types import JSONDict
-from telegram.ext import AIORateLimiter
+from telegram.ext import BaseRateLimiter
 
+JSONDict = dict[str, Any]  # PTB's own alias lives in telegram._utils, which is not public API
 OVERALL_PER_SECOND = 30
 GROUP_PER_MINUTE = 20
-MARGIN = 0.97  # timers are not exact; stay a little under
 _POSTING = ("send", "copy", "forward", "edit")
+_EPSILON = 1e-9  # float sums of waits land a hair short of their target: do not wait again for that
 
 
-def bucket(burst: int, limit: int, window: float) -> tuple[float, float]:
-    """(max_rate, time_period) for an AsyncLimiter that lets `burst` through at once and the rest
-    evenly, never more than `limit` in any `window` seconds."""
-    burst = max(1, min(burst, limit - 1))
-    rate = (limit - burst) / window * MARGIN
-    return burst, burst / rate
+class Window:
+    """At most `limit` sends counted within any `window` seconds (see the module docstring)."""
+
+    def __init__(self, limit: int, window: float, burst: int = 1) -> None:
+        self.limit = limit
+        self.window = window
+        self.burst = max(1, min(burst, limit))
+        self.interval = window / limit
+        self._in_flight = 0
+        self._answered: deque[float] = deque()  # when each counted send's answer came back
+        self._tokens = float(self.burst)  # starts that may go without waiting for spacing
+        # Half a start more than the burst may build up: a waiter the event loop wakes late
+        # keeps that lateness as credit, so a long fan-out holds its rate on a busy machine.
+        self._capacity = self.burst + 0.5
+        self._refilled = -math.inf
+        self._changed = asyncio.Event()
+
+    def counted(self, now: float) -> int:
+        while self._answered and now - self._answered[0] >= self.window - _EPSILON:
+            self._answered.popleft()
+        return self._in_flight + len(self._answered)
+
+    def _wait(self, now: float) -> float | None:
+        """0 when a send may start now; else seconds to wait (None: until a send is answered)."""
+        self._tokens = min(self._capacity, self._tokens + (now - self._refilled) / self.interval)
+        self._refilled = now
+        if self.counted(now) >= self.limit:
+            return self._answered[0] + self.window - now if self._answered else None
+        if self._tokens < 1.0 - _EPSILON:
+            return (1.0 - self._tokens) * self.interval
+        return 0.0
+
+    async def acquire(self) -> None:
+        loop = asyncio.get_running_loop()
+        while (wait := self._wait(loop.time())) != 0.0:
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), wait)
+        self._tokens -= 1.0
+        self._in_flight += 1
+
+    def release(self, answered: bool = True) -> None:
+        """The send was answered (or failed: it may still have arrived), or never started."""
+        self._in_flight -= 1
+        if answered:
+            self._answered.append(asyncio.get_running_loop().time())
+        else:
+            self._tokens = min(self._capacity, self._tokens + 1.0)
+        self._changed.set()
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        await self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
 
 
-class SendPacer(AIORateLimiter):
+class SendPacer(BaseRateLimiter[int]):
+    """PTB's rate limiter hook: every posting call takes a slot in the overall window and, for a
+    group or channel, in that chat's window. 429s are not retried here: the adapter handles
+    each (bounded waits, logged once)."""
+
     def __init__(self, burst: int = 5, overall_burst: int = 1) -> None:
-        overall_rate, overall_period = bucket(overall_burst, OVERALL_PER_SECOND, 1.0)
-        group_rate, group_period = bucket(burst, GROUP_PER_MINUTE, 60.0)
-        # max_retries=0: RetryAfter reaches the adapter, which bounds the waiting and logs it.
-        super().__init__(
-            overall_max_rate=overall_rate,
-            overall_time_period=overall_period,
-            group_max_rate=group_rate,
-            group_time_period=group_period,
-            max_retries=0,
-        )
+        self.overall = Window(OVERALL_PER_SECOND, 1.0, overall_burst)
+        self._group_burst = burst
+        self._groups: dict[str | int, Window] = {}
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    def group(self, chat_id: str | int) -> Window:
+        window = self._groups.get(chat_id)
+        if window is None:
+            window = self._groups[chat_id] = Window(GROUP_PER_MINUTE, 60.0, self._group_burst)
+        return window
 
     async def process_request(
         self,
@@ -58,15 +123,12 @@ class SendPacer(AIORateLimiter):
     ) -> bool | JSONDict | list[JSONDict]:
         if not endpoint.startswith(_POSTING):
             return await callback(*args, **kwargs)
-        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
-
-
-class _QuietLimiterLog(logging.Filter):
-    """With max_retries=0 AIORateLimiter logs every 429 as an error with a traceback; the adapter
-    handles each and logs it once, briefly."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Rate limit hit after maximum of")
-
-
-logging.getLogger("telegram.ext.AIORateLimiter").addFilter(_QuietLimiterLog())
+        chat_id = data.get("chat_id")
+        # Negative ids are groups and channels, @names are channels: they have the per-minute limit.
+        is_group = (isinstance(chat_id, int) and chat_id < 0) or isinstance(chat_id, str)
+        if not is_group:
+            async with self.overall.slot():
+                return await callback(*args, **kwargs)
+        assert chat_id is not None
+        async with self.group(chat_id).slot(), self.overall.slot():  # the group's turn first
+            return await callback(*args, **kwargs)

@@ -4,7 +4,8 @@ Leaf text is escaped exactly once, here (Telegram's HTML needs only `<`, `>` and
 also needs quotes). Blocks are packed into as few messages as fit; a block too big for one
 message is cut between its lines and inlines, and a single huge text between words, so tags are
 always balanced. Every message carries its plain-text twin, for the resend Telegram wants when
-it rejects the entities. Attachments become documents (sendDocument), in block order.
+it rejects the entities. Attachments become documents (sendDocument), in block order. A row of
+`Buttons` becomes the inline keyboard of the message before it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from bot.chat.reply import (
     Block,
     Bold,
     BulletList,
+    Button,
+    Buttons,
     Code,
     Context,
     Divider,
@@ -42,6 +45,7 @@ LIST_SEPARATOR = "\n"  # a list hangs right under the line that introduces it
 class TelegramText:
     html: str
     plain: str  # the same message without markup
+    buttons: tuple[Button, ...] = ()  # the inline keyboard under the message (one row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +90,11 @@ def render(reply: Reply, limit: int = MAX_MESSAGE) -> list[TelegramPart]:
             parts.append(document(block))
             previous = None
             continue
+        if isinstance(block, Buttons):
+            parts.extend(packer.flush())
+            _attach(parts, block)
+            previous = None
+            continue
         atoms = block_atoms(block, limit)
         if atoms:
             separator = "" if previous is None else LIST_SEPARATOR if isinstance(block, BulletList) else BLOCK_SEPARATOR
@@ -93,6 +102,18 @@ def render(reply: Reply, limit: int = MAX_MESSAGE) -> list[TelegramPart]:
             previous = block
     parts.extend(packer.flush())
     return parts
+
+
+def _attach(parts: list[TelegramPart], block: Buttons) -> None:
+    """A keyboard hangs under a message: the text before it, or a short one of its own."""
+    if not block.buttons:
+        return
+    last = parts[-1] if parts else None
+    if isinstance(last, TelegramText) and not last.buttons:
+        parts[-1] = TelegramText(last.html, last.plain, block.buttons)
+    else:
+        label = " · ".join(b.label for b in block.buttons)
+        parts.append(TelegramText(escape(label), label, block.buttons))
 
 
 def document(block: Attachment) -> TelegramDocument:

@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from adapters.base import StartError
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 log = logging.getLogger(__name__)
@@ -25,13 +27,20 @@ class HttpServer:
         self.app.router.add_get("/healthz", self._healthz)
 
     def add_route(self, method: str, path: str, handler: Handler) -> None:
-        self.app.router.add_route(method, path, handler)
+        if method.upper() == "GET":  # HEAD answers like GET, without the body
+            self.app.router.add_get(path, handler)
+        else:
+            self.app.router.add_route(method, path, handler)
 
     async def start(self) -> None:
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:  # in use, or a privileged port
+            await self.stop()
+            raise StartError(f"cannot listen on {self.host}:{self.port} (PORT): {exc.strerror or exc}") from None
         # With port 0 the OS picks one: read back the real port for tests and logs.
         addresses = self._runner.addresses
         if addresses:

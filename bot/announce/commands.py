@@ -1,4 +1,5 @@
-"""The announcement commands: /subscribe, /unsubscribe, /subscriptions, /cfp [text], /announce.
+"""The announcement commands: /subscribe, /unsubscribe, /subscriptions, /cfp [text], /announce,
+/resend <key>.
 
 /cfp is one command with two forms: without text anyone gets the call for speakers and venues;
 with text an organiser broadcasts it to every announcement chat.
@@ -8,16 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from bot.announce.delivery import targets
 from bot.announce.scheduler import Announcer
 from bot.calendar.calendar import Calendar
 from bot.chat import views
 from bot.chat.commands import Answer, Request, UsageError
+from bot.chat.messages import ChatRef
 from bot.chat.organisers import Organisers, may_manage_subscription
 from bot.chat.reply import Block, BulletList, Code, Heading, Reply, Text, inlines, text_reply
-from bot.store.store import Store
+from bot.store.store import LedgerState, Store, StoreUnavailable
+from bot.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +35,9 @@ class AnnouncementCommands:
         *,
         organisers: Callable[[Calendar], Organisers],
         configured_chats: Callable[[], Sequence[str]],
+        cfp_progress: Callable[[Calendar], Awaitable[views.CfpProgress]] | None = None,  # bot/proposals
     ) -> None:
+        self.cfp_progress = cfp_progress
         self.store = store
         self.announcer = announcer
         self._organisers = organisers
@@ -71,10 +76,10 @@ class AnnouncementCommands:
         here = any(c.key == req.message.chat.key for c in chats)
         status = "gets" if here else "does not get"
         if req.message.sender not in self.organisers(req):
-            return text_reply(f"This chat {status} the announcements; {len(chats)} chat(s) do in all.")
+            return text_reply(f"This chat {status} the announcements; they go to {plural(len(chats), 'chat')} in all.")
         lines = [inlines(Code(c.key), f" {c.title}" if c.title else "") for c in chats]
         off = [s for s in subs if s.subscribed is False or not s.active]
-        blocks: list[Block] = [Heading(f"Announcements go to {len(chats)} chat(s)"), BulletList(tuple(lines))]
+        blocks: list[Block] = [Heading(f"Announcements go to {plural(len(chats), 'chat')}"), BulletList(tuple(lines))]
         if off:
             blocks.append(Heading("Not sent to"))
             blocks.append(BulletList(tuple((Code(s.chat.key), Text(f" — {s.reason or 'off'}")) for s in off)))
@@ -82,7 +87,8 @@ class AnnouncementCommands:
 
     async def cfp(self, req: Request) -> Answer:
         if not req.arg_text.strip():
-            return views.call_for_speakers(req.calendar.community, req.calendar.next(req.now), req.now)
+            progress = await self.cfp_progress(req.calendar) if self.cfp_progress is not None else None
+            return views.call_for_speakers(req.calendar.community, req.calendar.next(req.now), req.now, progress)
         return await self._broadcast(req, "cfp")
 
     async def announce(self, req: Request) -> Answer:
@@ -101,7 +107,44 @@ class AnnouncementCommands:
         text = req.arg_text.strip()
         if len(text) > MAX_BROADCAST:
             return text_reply(f"That is {len(text)} characters; please keep a broadcast under {MAX_BROADCAST}.")
-        chats = await self.announcer.targets()
-        log.info("/%s broadcast by %s to %d chat(s)", req.command, sender.key, len(chats))
-        self.announcer.spawn_broadcast(text, style, sender.key)
-        return text_reply(f"📣 Sending it to {len(chats)} chat(s).")
+        try:
+            chats = await self.announcer.targets()
+            announcement = await self.announcer.record_broadcast(text, style, sender.key)
+        except Exception as error:  # the store: read-only, disk full, unreachable
+            reason = str(error) if isinstance(error, StoreUnavailable) else type(error).__name__
+            log.error("/%s broadcast by %s not stored, so not sent: %s", req.command, sender.key, reason)
+            return text_reply(
+                f"⚠️ Not sent: I could not save the broadcast ({reason}), so it went to no chat. "
+                "Please try again once the database is writable."
+            )
+        log.info("/%s broadcast by %s to %s", req.command, sender.key, plural(len(chats), "chat"))
+        self.announcer.spawn_run(announcement)
+        return text_reply(f"📣 Sending it to {plural(len(chats), 'chat')}.")
+
+    async def resend(self, req: Request) -> Answer:
+        """After an organiser checked: send an announcement again to the chats it is in doubt for."""
+        sender = req.message.sender
+        if sender not in self.organisers(req):
+            log.warning("refused /resend from %s in %s", sender.key, req.message.chat.key)
+            return text_reply("Sorry, only the community's organisers can resend announcements.")
+        key = req.arg_text.strip()
+        if not key:
+            raise UsageError(
+                "Which announcement? For example: /resend reminder:2027-01-19-fast-packets:r1:2027-01-19T17:00Z"
+            )
+        rows = await asyncio.to_thread(self.store.ledger_rows, key[:300])
+        doubtful = [r.chat_key for r in rows if r.state is LedgerState.UNCERTAIN]
+        if not doubtful:
+            return text_reply(f"Nothing of {key[:300]} is in doubt: every chat got it, or it was never sent.")
+        announcement = await asyncio.to_thread(self.announcer.find, key)
+        if announcement is None:
+            return text_reply(f"I cannot rebuild {key}: the calendar no longer has it (was the meetup moved?).")
+        reopened = await asyncio.to_thread(self.store.reopen, key, doubtful)
+        by_key = {c.key: c for c in await self.announcer.targets()}
+        chats = [by_key.get(k) or ChatRef.parse(k) for k in reopened]
+        log.info("/resend %s by %s to %s", key, sender.key, ", ".join(reopened))
+        outcome = await self.announcer.run(announcement, chats)
+        lines = [f"🔁 Resent {key} to {outcome.sent} of {plural(len(chats), 'chat')}."]
+        if outcome.sent < len(chats):
+            lines.append("Some did not go: see /subscriptions, or the log.")
+        return text_reply(*lines)

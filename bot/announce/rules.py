@@ -2,8 +2,12 @@
 
 Every announcement has a deterministic key, which is its identity in the delivery ledger:
 
-- `reminder:<event id>:<rule key>:<event start, ISO UTC>`: a meetup that moves gets new keys,
-  so it is reminded again at its new time; one that does not move is never reminded twice.
+- `reminder:<event id>:r<n>:<event start, ISO UTC>`: the meetup's n-th reminder in time order
+  among its rules. Not the rule's text: editing `before: 5h` to `4h`, or reordering the rules,
+  keeps each reminder's key, so what went out is not sent again. A meetup that moves gets new
+  keys (it is reminded at its new time, see the Announcer for the chats a notice covers). Keys
+  written before this scheme (`reminder:<id>:<rule key>:<start>`) are an announcement's
+  `aliases`: a chat settled under one is settled.
 - `call:<ISO year>-W<week>`: the standing call for speakers and venues, at most once a week.
 - `notice:<event id>:<what was announced>-><what the calendar says now>`: a change notice.
 - `broadcast:<uuid>`: an organiser's /cfp <text> or /announce <text>.
@@ -24,7 +28,9 @@ from zoneinfo import ZoneInfo
 from bot.calendar.calendar import Calendar
 from bot.calendar.model import CallPolicy, Community, Event, EventStatus, ReminderRule
 from bot.chat import views
-from bot.chat.reply import Block, Bold, Heading, Reply, paragraph
+from bot.chat.reply import Block, Bold, Code, Heading, Reply, bullet_list, paragraph
+from bot.rsvp import views as rsvp_views
+from bot.rsvp.model import Counts, is_open
 
 
 class Kind(enum.StrEnum):
@@ -43,6 +49,8 @@ class Announcement:
     rule: ReminderRule | None = None
     text: str | None = None  # a broadcast's text, or what a notice says changed
     style: str | None = None  # a broadcast's "cfp" or "announce"
+    aliases: tuple[str, ...] = ()  # older keys of the same announcement (see the module docstring)
+    told: AnnouncedEvent | None = None  # a notice: what the community had been told before
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,22 +93,42 @@ def reminder_time(event: Event, rule: ReminderRule, tz: ZoneInfo) -> datetime:
     return (event.start - rule.before).astimezone(UTC)
 
 
-def reminder_key(event: Event, rule: ReminderRule) -> str:
+def reminder_key(event: Event, position: int, start: datetime | None = None) -> str:
+    """The key of the meetup's `position`-th reminder (1 = earliest) for a start instant."""
+    return f"reminder:{event.id}:r{position}:{iso_utc(start or event.start)}"
+
+
+def legacy_reminder_key(event: Event, rule: ReminderRule) -> str:
+    """The key the same reminder had when keys named the rule (ledgers written before)."""
     return f"reminder:{event.id}:{rule.key}:{iso_utc(event.start)}"
+
+
+def reminders_of(event: Event, community: Community) -> list[Announcement]:
+    """Every reminder of the meetup, in time order, each keyed by its place in that order.
+    Rules that give the same instant are one reminder."""
+    tz = community.timezone
+    timed = sorted({(reminder_time(event, rule, tz), rule.key): rule for rule in rules_for(event, community)}.items())
+    out: list[Announcement] = []
+    for (due, _), rule in timed:
+        if out and out[-1].due == due:
+            continue
+        key = reminder_key(event, len(out) + 1)
+        out.append(
+            Announcement(key, Kind.REMINDER, due, event=event, rule=rule, aliases=(legacy_reminder_key(event, rule),))
+        )
+    return out
 
 
 def reminders_between(calendar: Calendar, start: datetime, end: datetime) -> list[Announcement]:
     """Reminders due in (start, end]; none for cancelled meetups, none after a meetup began."""
-    tz = calendar.community.timezone
     out: list[Announcement] = []
     # A reminder is at most a few weeks ahead of its meetup; skip the long past cheaply.
     for event in calendar.upcoming(start):
         if event.is_cancelled:
             continue
-        for rule in rules_for(event, calendar.community):
-            due = reminder_time(event, rule, tz)
-            if start < due <= end and due < event.start:
-                out.append(Announcement(reminder_key(event, rule), Kind.REMINDER, due, event=event, rule=rule))
+        for reminder in reminders_of(event, calendar.community):
+            if start < reminder.due <= end and reminder.due < event.start:
+                out.append(reminder)
     return out
 
 
@@ -186,7 +214,8 @@ def change_notices(calendar: Calendar, announced: Mapping[str, AnnouncedEvent], 
         if max(event.end, told.start) <= now:
             continue
         key = f"notice:{event_id}:{told.label}->{current.label}"
-        out.append(Announcement(key, Kind.NOTICE, now.astimezone(UTC), event=event, text=_what_changed(told, event)))
+        what = _what_changed(told, event)
+        out.append(Announcement(key, Kind.NOTICE, now.astimezone(UTC), event=event, text=what, told=told))
     return out
 
 
@@ -211,12 +240,14 @@ def broadcast(key: str, text: str, style: str, created_at: datetime) -> Announce
 # ---- how each one looks -------------------------------------------------------------------------
 
 
-def render(announcement: Announcement, calendar: Calendar, now: datetime) -> Reply:
+def render(announcement: Announcement, calendar: Calendar, now: datetime, rsvp: Counts | None = None) -> Reply:
+    """How the announcement looks; a reminder given `rsvp` counts shows them, with the Going / Can't go buttons."""
     community = calendar.community
     a = announcement
     if a.kind is Kind.REMINDER and a.event is not None:
         card = views.event_card(a.event, community, now, full=False)
-        return Reply((Heading(f"⏰ Reminder: {a.event.title}"), *card.blocks[1:]), card.disable_link_preview)
+        reply = Reply((Heading(f"⏰ Reminder: {a.event.title}"), *card.blocks[1:]), card.disable_link_preview)
+        return reply if rsvp is None else rsvp_views.with_rsvp(reply, a.event, rsvp, open_=is_open(a.event, now))
     if a.kind is Kind.CALL:
         return views.call_for_speakers(community, a.event, now)
     if a.kind is Kind.NOTICE and a.event is not None:
@@ -257,6 +288,43 @@ def broadcast_reply(text: str, style: str, community: Community) -> Reply:
     blocks: list[Block] = [Heading(f"📣 Call for speakers — {community.display_name}"), paragraph(text)]
     blocks.extend(views.wanted_talks(community))
     return Reply(tuple(blocks), disable_link_preview=True)
+
+
+def rebuild(calendar: Calendar, key: str, now: datetime) -> Announcement | None:
+    """The reminder, call or notice a ledger key names, from the current calendar (broadcasts
+    live in the store). None when the calendar no longer has it."""
+    kind, _, rest = key.partition(":")
+    event = calendar.get(rest.split(":", 1)[0]) if kind in ("reminder", "notice") else None
+    if kind == "reminder" and event is not None and not event.is_cancelled:
+        return next((r for r in reminders_of(event, calendar.community) if key in (r.key, *r.aliases)), None)
+    if kind == "notice" and event is not None:
+        return Announcement(key, Kind.NOTICE, now.astimezone(UTC), event=event, text="details")
+    if kind == "call":
+        policy, tz = calendar.community.calls, calendar.community.timezone
+        year, _, week = rest.partition("-W")
+        try:
+            day = date.fromisocalendar(int(year), int(week), policy.weekday + 1)
+        except ValueError:
+            return None
+        due = call_slot(day, policy, tz)
+        return Announcement(key, Kind.CALL, due, event=calendar.next(due))
+    return None
+
+
+def in_doubt_reply(key: str, chat_keys: Iterable[str]) -> Reply:
+    """For the organisers: sends that may or may not have arrived, and the one command to resend."""
+    return Reply(
+        (
+            Heading("⚠️ Maybe not delivered"),
+            paragraph(
+                Code(key),
+                " was being sent when the bot stopped or the platform did not answer, so it may be missing in:",
+            ),
+            bullet_list((Code(chat),) for chat in chat_keys),
+            paragraph("Please check those chats. If it is not there, send it again with ", Code(f"/resend {key}")),
+        ),
+        disable_link_preview=True,
+    )
 
 
 def keys(announcements: Iterable[Announcement]) -> list[str]:

@@ -18,7 +18,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,8 +32,12 @@ from bot.announce.delivery import Delivery, Outcome, targets
 from bot.announce.rules import Announcement, Kind
 from bot.calendar.source import CalendarSource
 from bot.chat.messages import ChatRef
+from bot.chat.reply import Reply
 from bot.clock import Clock, system_clock
-from bot.store.store import Broadcast, Leadership, Store
+from bot.rsvp.model import Counts
+from bot.store.leadership import Leadership
+from bot.store.store import TOLD, Broadcast, Store
+from bot.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +80,8 @@ class Announcer:
         self._running: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._runs: set[asyncio.Task[Any]] = set()  # tasks inside run(), for a graceful stop
+        # Tells the organisers (the Notifier's to_organisers); set by whoever assembles the core.
+        self.notify: Callable[[Reply], Awaitable[object]] | None = None
 
     async def targets(self) -> list[ChatRef]:
         subs = await asyncio.to_thread(self.store.subscriptions)
@@ -91,40 +97,82 @@ class Announcer:
             self._runs.add(task)
         try:
             chats = await self.targets() if chats is None else chats
-            reply = ann.render(announcement, self.source.current, self.clock())
-            outcome = await self.delivery.deliver(announcement.key, reply, chats)
-            await asyncio.to_thread(self._after, announcement, outcome)
+            chats = await asyncio.to_thread(self._before, announcement, chats)
+            reply = ann.render(announcement, self.source.current, self.clock(), await self._rsvp_counts(announcement))
+            current = (lambda: self._still_current(announcement)) if announcement.kind is Kind.REMINDER else None
+            outcome = await self.delivery.deliver(announcement.key, reply, chats, current)
+            if announcement.kind is Kind.NOTICE:
+                await asyncio.to_thread(self._after_notice, announcement, chats)
+            if outcome.uncertain_chats:
+                await self.report_in_doubt(announcement.key, outcome.uncertain_chats)
             return outcome
         finally:
             self._running.discard(announcement.key)
             if task is not None:
                 self._runs.discard(task)
 
-    def _after(self, announcement: Announcement, outcome: Outcome) -> None:
-        """Remember what the community was told about a confirmed meetup, for change notices."""
+    async def _rsvp_counts(self, announcement: Announcement) -> Counts | None:
+        """How many are going, for a reminder's card (bot/rsvp); None for anything else."""
         event = announcement.event
+        if announcement.kind is not Kind.REMINDER or event is None:
+            return None
+        return (await asyncio.to_thread(self.store.rsvp.counts, [event.id]))[event.id]
+
+    def _before(self, announcement: Announcement, chats: Sequence[ChatRef]) -> list[ChatRef]:
+        """Which of `chats` this announcement is for, and what to remember before it goes out."""
+        event = announcement.event
+        out = list(chats)
+        if announcement.aliases:  # settled under a key written before the keys were positional
+            done = set().union(*self.store.settled(announcement.aliases).values())
+            out = [c for c in out if c.key not in done]
         if event is None:
-            return
+            return out
+        if announcement.kind is Kind.REMINDER:
+            # A chat reminded of this meetup (same start) at or after this reminder's time has
+            # heard it already: a rule added before one that went out shifts the places, and
+            # two reminders due in one catch-up would arrive a moment apart.
+            start = ann.iso_utc(event.start)
+            heard = self.store.told_since(f"reminder:{event.id}:", f":{start}", announcement.due, announcement.key)
+            out = [c for c in out if c.key not in heard]
         if announcement.kind is Kind.NOTICE:
-            self.store.record_announced(ann.snapshot(event))
-            self._supersede_reminders(announcement)
+            # A notice corrects what a chat was told: a chat told nothing about the meetup (not
+            # yet reminded when it moved) gets its reminder with the new details instead.
+            told = self.store.told([f"reminder:{event.id}:", f"notice:{event.id}:"])
+            out = [c for c in out if c.key in told]
         elif (
             announcement.kind is Kind.REMINDER
             and ann.needs_snapshot(event)
-            and (outcome.sent or outcome.skipped)
             and event.id not in self.store.announced_events()
         ):
+            # Remembered before the fan-out, so a move during it earns the reminded chats a notice.
             self.store.record_announced(ann.snapshot(event))
+        return out
 
-    def _supersede_reminders(self, notice: Announcement) -> None:
-        """The notice already gave the new date: a reminder for it that is due right now would
-        say the same thing again a moment later, so it is settled without sending."""
-        assert notice.event is not None
-        now = self.clock()
-        chats = [c.key for c in targets(self.configured_chats(), self.store.subscriptions())]
-        for reminder in ann.reminders_between(self.source.current, now - self.timing.grace, now):
-            if reminder.event is not None and reminder.event.id == notice.event.id:
-                self.store.supersede(reminder.key, chats, self.delivery.owner, f"covered by {notice.key}")
+    def _still_current(self, reminder: Announcement) -> bool:
+        """The reminder still says what the calendar says (its meetup did not move or go)."""
+        assert reminder.event is not None
+        event = self.source.current.get(reminder.event.id)
+        return event is not None and not event.is_cancelled and event.start == reminder.event.start
+
+    def _after_notice(self, notice: Announcement, chats: Sequence[ChatRef]) -> None:
+        """Remember the new details, and settle the reminders the notice makes redundant: a chat
+        reminded for the old time gets no reminder of the same place in the sequence for the new
+        time while the old time is still ahead of that reminder (it would say again what the
+        notice just said); a later one (the meetup moved a week out) still goes out."""
+        event, told = notice.event, notice.told
+        assert event is not None
+        self.store.record_announced(ann.snapshot(event))
+        if told is None or told.cancelled or event.is_cancelled:
+            return
+        notified = {c.key for c in chats}
+        for position, reminder in enumerate(ann.reminders_of(event, self.source.current.community), start=1):
+            if reminder.due >= told.start:
+                continue
+            old_key = ann.reminder_key(event, position, told.start)
+            reminded = {r.chat_key for r in self.store.ledger_rows(old_key) if r.state in TOLD}
+            covered = sorted(reminded & notified)
+            if covered:
+                self.store.supersede(reminder.key, covered, self.delivery.owner, f"covered by {notice.key}")
 
     def pending(self, now: datetime) -> list[Announcement]:
         """Everything that should have gone out by `now` and may still go out: change notices,
@@ -140,12 +188,16 @@ class Announcer:
         """Send whatever is due and not settled in the ledger. Idempotent; cheap when idle."""
         now = self.clock()
         stale = await asyncio.to_thread(self.store.expire_claims, now - self.timing.lease)
+        in_doubt: dict[str, list[str]] = {}
         for row in stale:
             log.warning(
                 "%s to %s was in flight when its sender stopped; at most once: not resending",
                 row.announcement,
                 row.chat_key,
             )
+            in_doubt.setdefault(row.announcement, []).append(row.chat_key)
+        for key, chat_keys in in_doubt.items():
+            await self.report_in_doubt(key, chat_keys)
         pending = await asyncio.to_thread(self.pending, now)
         if not pending:
             return []
@@ -168,26 +220,48 @@ class Announcer:
         log.info("job %s no longer matches the calendar; skipped", key)
         return None
 
-    async def broadcast(self, text: str, style: str, author: str) -> tuple[Announcement, Outcome]:
-        """An organiser's broadcast: recorded first, so a crash mid fan-out is finished by the
-        next catch-up pass."""
+    async def record_broadcast(self, text: str, style: str, author: str) -> Announcement:
+        """Store an organiser's broadcast before any send, so a crash mid fan-out is finished by
+        the next catch-up pass. Raises StoreUnavailable (StoreWriteFailed) when it cannot be
+        stored: then nothing will be sent, and the caller must say so."""
         now = self.clock()
         record = Broadcast(f"broadcast:{uuid.uuid4()}", style, text, author, now)
         await asyncio.to_thread(self.store.add_broadcast, record)
-        announcement = ann.broadcast(record.key, text, style, now)
+        return ann.broadcast(record.key, text, style, now)
+
+    async def broadcast(self, text: str, style: str, author: str) -> tuple[Announcement, Outcome]:
+        announcement = await self.record_broadcast(text, style, author)
         return announcement, await self.run(announcement)
 
-    def spawn_broadcast(self, text: str, style: str, author: str) -> asyncio.Task[Any]:
-        """Start a broadcast in the background (a command answers at once); `settle` awaits it."""
-        task = asyncio.get_running_loop().create_task(self.broadcast(text, style, author), name="broadcast")
+    def spawn_run(self, announcement: Announcement) -> asyncio.Task[Any]:
+        """Run an announcement in the background (a command answers at once); `settle` awaits it."""
+        task = asyncio.get_running_loop().create_task(self.run(announcement), name=announcement.key)
         self._tasks.add(task)
         task.add_done_callback(self._broadcast_done)
         return task
 
+    def find(self, key: str) -> Announcement | None:
+        """The announcement a ledger key names, rebuilt from the store or the calendar (for
+        /resend); None when the calendar no longer has it (a reminder of a moved meetup)."""
+        if key.startswith("broadcast:"):
+            record = self.store.broadcast(key)
+            return None if record is None else ann.broadcast(record.key, record.text, record.kind, record.created_at)
+        return ann.rebuild(self.source.current, key, self.clock())
+
+    async def report_in_doubt(self, key: str, chat_keys: Sequence[str]) -> None:
+        """Tell the organisers which chats may have missed an announcement, and how to resend."""
+        log.warning("%s may not have reached %s", key, ", ".join(chat_keys))
+        if self.notify is None:
+            return
+        try:
+            await self.notify(ann.in_doubt_reply(key, chat_keys))
+        except Exception:  # telling must never stop the sending
+            log.exception("could not tell the organisers about %s in doubt", key)
+
     def _broadcast_done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.error("broadcast failed; the next catch-up pass retries it", exc_info=task.exception())
+            log.error("%s failed; the next catch-up pass retries it", task.get_name(), exc_info=task.exception())
 
     async def drain(self, within: float = 10.0) -> None:
         """Stop taking new claims and let the sends in flight finish and be marked (bounded).
@@ -301,7 +375,7 @@ class AnnouncementScheduler:
                 name=announcement.key,
                 replace_existing=True,
             )
-        log.info("scheduled %d announcement(s) in the next %s", len(ahead), self.timing.lookahead)
+        log.info("scheduled %s in the next %s", plural(len(ahead), "announcement"), self.timing.lookahead)
 
     async def fire(self, key: str) -> None:
         if self.leadership.held:

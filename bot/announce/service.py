@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from bot.announce.delivery import Delivery
 from bot.announce.outbound import Sender
 from bot.announce.scheduler import AnnouncementScheduler, Announcer, Timing, process_owner
+from bot.announce.status import ChatStatus
 from bot.calendar.source import CalendarSource
 from bot.clock import Clock, system_clock
 from bot.config import Settings
@@ -33,7 +34,10 @@ class AnnouncementService:
         self.settings = settings
         self.source = source
         self.store = Store(settings.database_url, clock=clock)
-        self.delivery = Delivery(self.store, {}, owner=process_owner())
+        # The one writer of chat status: adapters report membership events to it, and the
+        # delivery reports what sends found (a chat gone, a group moved).
+        self.chat_status = ChatStatus(self.store)
+        self.delivery = Delivery(self.store, {}, owner=process_owner(), status=self.chat_status)
         self.announcer = Announcer(
             source,
             self.store,

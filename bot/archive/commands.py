@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot.archive.ics import calendar_ics
 from bot.calendar.loader import slugify
 from bot.chat import views
 from bot.chat.commands import Answer, Request, UsageError
 from bot.chat.handlers import find_event
 from bot.chat.reply import Attachment, Bold, Code, Reply, paragraph
+from bot.wording import clip
 
 ICS_MIME = "text/calendar"
 
@@ -31,6 +31,8 @@ class ArchiveCommands:
         key = req.args[0].lower()
         calendar = req.calendar
         community = calendar.community
+        from bot.archive.ics import calendar_ics  # icalendar is loaded by the first /ics, not at start-up
+
         if key == "all":
             content = calendar_ics(calendar.data, stamp=req.now)
             return Reply((
@@ -39,7 +41,7 @@ class ArchiveCommands:
             ))  # fmt: skip
         event = find_event(req, key)
         if event is None:
-            return Reply((paragraph("No meetup with id “", key, "”. /events and /past list them."),))
+            return Reply((paragraph("No meetup with id “", clip(key), "”. /events and /past list them."),))
         content = calendar_ics(calendar.data, stamp=req.now, events=[event])
         when = views.short_date(event, community.timezone)
         return Reply((

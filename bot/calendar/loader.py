@@ -69,12 +69,13 @@ TOP_KEYS = {"community", "speakers", "venues", "events"}
 COMMUNITY_KEYS = {
     "name", "short_name", "timezone", "language", "description", "links", "organisers",
     "announce", "call_for_speakers", "call_for_venues", "calls", "reminders", "topic_aliases",
+    "organisers_chat",
 }  # fmt: skip
 SPEAKER_KEYS = {"name", "affiliation", "bio", "links"}
 VENUE_KEYS = {"name", "address", "host", "notes", "capacity", "map"}
 EVENT_KEYS = {
     "id", "title", "start", "end", "status", "venue", "host", "url", "language", "filmed",
-    "description", "notes", "needs", "schedule", "talks", "reminders",
+    "description", "notes", "needs", "schedule", "talks", "reminders", "capacity",
 }  # fmt: skip
 SLOT_KEYS = {"time", "title", "kind"}
 TALK_KEYS = {"title", "speakers", "abstract", "language", "slides", "video", "tags"}
@@ -84,7 +85,8 @@ CALLS_KEYS = {"horizon", "weekday", "at", "quiet_hours", "enabled"}
 REMINDER_KEYS = {"day_before", "before"}
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
-PLATFORM_ID = re.compile(r"(telegram|slack|console):\S+")
+# Any platform: adapters are plugged in, and `meetup-bot check` warns about one that is not running.
+PLATFORM_ID = re.compile(r"[a-z][a-z0-9_-]*:\S+", re.IGNORECASE)
 DURATION = re.compile(r"(?:(\d+)w)?\s*(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?")
 CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -119,7 +121,7 @@ class _Reader:
             if key not in keys:
                 hint = difflib.get_close_matches(key, sorted(keys), n=1)
                 more = f" (did you mean {hint[0]!r}?)" if hint else f" (allowed: {', '.join(sorted(keys))})"
-                self.error(value.line_of(key), f"{path}.{key}", f"unknown key {key!r}{more}")
+                self.error(value.line_of(key), f"{path}.{key}", f"unknown key {_shown(key)}{more}")
         for key in required:
             if value.get(key) in (None, ""):
                 self.error(value.line, f"{path}.{key}", "required field is missing")
@@ -145,13 +147,15 @@ class _Reader:
         if isinstance(value, (YMap, YList)):
             self.error(m.line_of(key), f"{path}.{key}", f"expected text, got {_kind(value)}")
             return None
+        if value.__class__ is not str:  # `title: on` is the text "on", not YAML 1.1's True
+            value = m.text_of(key)
         result = str(value).strip()
         return result or None
 
     def url(self, m: YMap, key: str, path: str) -> str | None:
         value = self.text(m, key, path)
         if value is not None and not value.startswith(("http://", "https://")):
-            self.error(m.line_of(key), f"{path}.{key}", f"expected an http(s) URL, got {value!r}")
+            self.error(m.line_of(key), f"{path}.{key}", f"expected an http(s) URL, got {_shown(value)}")
             return None
         return value
 
@@ -159,17 +163,20 @@ class _Reader:
         value = m.get(key)
         if value is None or isinstance(value, bool):
             return value
-        self.error(m.line_of(key), f"{path}.{key}", f"expected true or false, got {value!r}")
+        self.error(m.line_of(key), f"{path}.{key}", f"expected true or false, got {_shown(value)}")
         return None
 
     def texts(self, m: YMap, key: str, path: str) -> tuple[str, ...]:
-        items = self.seq(m.get(key), f"{path}.{key}", m.line_of(key))
+        value = m.get(key)
+        if isinstance(value, int):  # a single item, `tags: no`: its text as written
+            value = m.text_of(key)
+        items = self.seq(value, f"{path}.{key}", m.line_of(key))
         out: list[str] = []
         for i, item in enumerate(items):
             if isinstance(item, (YMap, YList)) or item is None:
                 self.error(items.line_of(i), f"{path}.{key}[{i}]", f"expected text, got {_kind(item)}")
             else:
-                out.append(str(item).strip())
+                out.append(str(item if item.__class__ is str else items.text_of(i)).strip())
         return tuple(out)
 
     def links(self, m: YMap, key: str, path: str) -> tuple[Link, ...]:
@@ -188,8 +195,9 @@ class _Reader:
         try:
             return parse(raw)
         except ValueError as exc:
-            detail = f": {exc}" if str(exc) else ""
-            self.error(m.line_of(key), f"{path}.{key}", f"expected {what}, got {raw!r}{detail}")
+            # An enum class's own message ("'x' is not a valid EventStatus") names Python, not the file.
+            detail = f": {exc}" if str(exc) and not isinstance(parse, type) else ""
+            self.error(m.line_of(key), f"{path}.{key}", f"expected {what}, got {_shown(raw)}{detail}")
             return None
 
     # -- the sections --
@@ -206,9 +214,15 @@ class _Reader:
                 self.error(
                     m.line_of("timezone"),
                     "community.timezone",
-                    f"unknown timezone {tz_name!r} (use an IANA name such as Asia/Jerusalem)",
+                    f"unknown timezone {_shown(tz_name)} (use an IANA name such as Asia/Jerusalem)",
                 )
         organisers, announce = self.platform_ids(m, "organisers"), self.platform_ids(m, "announce")
+        organisers_chat = self.text(m, "organisers_chat", "community")  # where proposals are reviewed
+        if organisers_chat and not PLATFORM_ID.fullmatch(organisers_chat):
+            where, got = m.line_of("organisers_chat"), repr(organisers_chat)
+            self.error(
+                where, "community.organisers_chat", f"expected platform:<chat id> such as telegram:-100123, got {got}"
+            )
         return Community(
             name=self.text(m, "name", "community") or "",
             timezone=self.tz,
@@ -218,6 +232,7 @@ class _Reader:
             links=self.links(m, "links", "community"),
             organisers=organisers,
             announce=announce,
+            organisers_chat=organisers_chat or None,
             call_for_speakers=self.call_for_speakers(m),
             call_for_venues=self.call_for_venues(m),
             calls=self.calls(m),
@@ -226,13 +241,11 @@ class _Reader:
         )
 
     def platform_ids(self, m: YMap, key: str) -> tuple[str, ...]:
-        """`telegram:<id>` / `slack:<id>` strings (organisers, announcement chats)."""
+        """`platform:<id>` strings such as `telegram:-100123` (organisers, announcement chats)."""
         ids = self.texts(m, key, "community")
         for i, ref in enumerate(ids):
             if not PLATFORM_ID.fullmatch(ref):
-                self.error(
-                    _item_line(m, key, i), f"community.{key}[{i}]", f"expected telegram:<id> or slack:<id>, got {ref!r}"
-                )
+                self.error(_item_line(m, key, i), f"community.{key}[{i}]", f"expected platform:<id>, got {_shown(ref)}")
         return ids
 
     def call_for_speakers(self, c: YMap) -> CallForSpeakers:
@@ -352,11 +365,17 @@ class _Reader:
                 out[vid] = self.venue(vid, spec, path)
         return out
 
-    def venue(self, vid: str, m: YMap, path: str) -> Venue:
+    def capacity(self, m: YMap, path: str) -> int | None:
         capacity = m.get("capacity")
         if capacity is not None and (not isinstance(capacity, int) or isinstance(capacity, bool) or capacity <= 0):
-            self.error(m.line_of("capacity"), f"{path}.capacity", f"expected a positive whole number, got {capacity!r}")
+            self.error(
+                m.line_of("capacity"), f"{path}.capacity", f"expected a positive whole number, got {_shown(capacity)}"
+            )
             capacity = None
+        return capacity
+
+    def venue(self, vid: str, m: YMap, path: str) -> Venue:
+        capacity = self.capacity(m, path)
         return Venue(
             id=vid,
             name=self.text(m, "name", path) or vid,
@@ -382,10 +401,12 @@ class _Reader:
                     self.error(
                         m.line_of("id"),
                         f"{path}.id",
-                        f"ids are lower-case slugs such as 2016-09-preemption, got {eid!r}",
+                        f"ids are lower-case slugs such as 2016-09-preemption, got {_shown(eid)}",
                     )
                 if eid in seen:
-                    self.error(m.line_of("id"), f"{path}.id", f"duplicate id {eid!r} (first used on line {seen[eid]})")
+                    self.error(
+                        m.line_of("id"), f"{path}.id", f"duplicate id {_shown(eid)} (first used on line {seen[eid]})"
+                    )
                 else:
                     seen[eid] = m.line_of("id")
             event = self.event(m, path, speakers, venues)
@@ -420,6 +441,7 @@ class _Reader:
             schedule=schedule,
             talks=talks,
             reminders=self.reminders(m, path),
+            capacity=self.capacity(m, path),
         )
 
     def needs(self, m: YMap, path: str) -> frozenset[Need]:
@@ -428,7 +450,9 @@ class _Reader:
             try:
                 out.add(Need(word.lower()))
             except ValueError:
-                self.error(_item_line(m, "needs", i), f"{path}.needs[{i}]", f"expected speakers or venue, got {word!r}")
+                self.error(
+                    _item_line(m, "needs", i), f"{path}.needs[{i}]", f"expected speakers or venue, got {_shown(word)}"
+                )
         return frozenset(out)
 
     def event_end(
@@ -446,7 +470,9 @@ class _Reader:
             else:
                 end = self.local_datetime(raw)
         except ValueError as exc:
-            self.error(line, f"{path}.end", f"expected a time such as 21:30 or a date and time, got {raw!r}: {exc}")
+            self.error(
+                line, f"{path}.end", f"expected a time such as 21:30 or a date and time, got {_shown(raw)}: {exc}"
+            )
             return None
         if end <= start:
             self.error(line, f"{path}.end", f"the end ({raw}) is not after the start")
@@ -540,7 +566,7 @@ class _Reader:
             elif isinstance(ref, str) and ref in speakers:
                 out.append(speakers[ref])
             else:
-                self.error(items.line_of(i), spath, f"unknown speaker {ref!r}{_suggest(str(ref), speakers)}")
+                self.error(items.line_of(i), spath, f"unknown speaker {_shown(ref)}{_suggest(str(ref), speakers)}")
         return tuple(out)
 
     def event_venue(self, m: YMap, path: str, venues: dict[str, Venue]) -> Venue | None:
@@ -552,7 +578,7 @@ class _Reader:
             return self.venue(slugify(str(ref.get("name", ""))), spec, f"{path}.venue") if spec else None
         if isinstance(ref, str) and ref in venues:
             return venues[ref]
-        self.error(m.line_of("venue"), f"{path}.venue", f"unknown venue {ref!r}{_suggest(str(ref), venues)}")
+        self.error(m.line_of("venue"), f"{path}.venue", f"unknown venue {_shown(ref)}{_suggest(str(ref), venues)}")
         return None
 
     # -- time --
@@ -688,11 +714,26 @@ def _kind(value: Any) -> str:
         return "a list"
     if value is None:
         return "nothing"
-    return f"{value!r}"
+    return f"{_shown(value)}"
+
+
+MAX_SHOWN = 80  # characters of a bad value quoted in an error: a 50 MB value is not 50 MB of errors
+
+
+def _shown(value: Any) -> str:
+    """A value as an error quotes it, cut after MAX_SHOWN characters."""
+    if isinstance(value, str) and len(value) > MAX_SHOWN:
+        return f"{value[:MAX_SHOWN]!r}… ({len(value):,} characters)"
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN + 2 else f"{text[:MAX_SHOWN]}…"
 
 
 def _suggest(word: str, known: dict[str, Any]) -> str:
-    hint = difflib.get_close_matches(word, list(known), n=1)
+    """The id meant: the one whose id or name starts with the reference ("liran", "Liran Ben Haim"
+    for liran-ben-haim) when only one does, else the closest spelling."""
+    slug = slugify(word) if any(c.isalnum() for c in word) else ""
+    starts = [k for k, v in known.items() if slug and slug in (k[: len(slug)], slugify(v.name)[: len(slug)])]
+    hint = starts if len(starts) == 1 else difflib.get_close_matches(word, list(known), n=1)
     return f" (did you mean {hint[0]!r}?)" if hint else ""
 
 
@@ -746,6 +787,16 @@ def load_calendar_data(path: str | Path, *, cache: bool = True) -> CalendarData:
     An unchanged file that was valid before comes from the calendar cache (see
     `bot.calendar.cache`), which makes restarts with large calendars fast.
     """
+    data, write_cache = read_calendar(path, cache=cache)
+    if write_cache is not None:
+        write_cache()
+    return data
+
+
+def read_calendar(path: str | Path, *, cache: bool = True) -> tuple[CalendarData, Callable[[], None] | None]:
+    """`load_calendar_data` that leaves writing the cache to the caller: the second item, when
+    not None, writes the entry for a file parsed now. The bot calls it once it is answering, so
+    that pickling a large calendar is off the path to the first answer."""
     path = Path(path)
     try:
         content = path.read_bytes()
@@ -753,10 +804,11 @@ def load_calendar_data(path: str | Path, *, cache: bool = True) -> CalendarData:
     except (OSError, UnicodeDecodeError) as exc:
         raise CalendarError([LoadError(str(path), None, "(file)", f"cannot read: {exc}")]) from None
     directory = calendar_cache.cache_dir() if cache else None
+    if directory is None:
+        return parse_calendar(text, str(path)), None
     key = calendar_cache.cache_key(path, content)
     cached = calendar_cache.get(directory, key)
     if cached is not None:
-        return cached
+        return cached, None
     data = parse_calendar(text, str(path))
-    calendar_cache.put(directory, key, data)
-    return data
+    return data, functools.partial(calendar_cache.put, directory, key, data)

@@ -95,6 +95,15 @@ class Event:
     talks: tuple[Talk, ...] = ()
     # Reminder rules for this meetup only; empty means "use the community's rules".
     reminders: tuple[ReminderRule, ...] = ()
+    # Seats for RSVP; None: the venue's capacity, if any (see `seats`).
+    capacity: int | None = None
+
+    @property
+    def seats(self) -> int | None:
+        """How many can say they are going: the meetup's own capacity, else its venue's."""
+        if self.capacity is not None:
+            return self.capacity
+        return self.venue.capacity if self.venue else None
 
     @property
     def is_cancelled(self) -> bool:
@@ -174,6 +183,8 @@ class Community:
     organisers: tuple[str, ...] = ()
     # "platform:chat id" strings where reminders and calls are posted.
     announce: tuple[str, ...] = ()
+    # "platform:chat id" where new talk proposals and venue offers are posted for review.
+    organisers_chat: str | None = None
     call_for_speakers: CallForSpeakers = field(default_factory=CallForSpeakers)
     call_for_venues: CallForVenues = field(default_factory=CallForVenues)
     calls: CallPolicy = field(default_factory=CallPolicy)

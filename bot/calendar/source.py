@@ -13,7 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.calendar.calendar import Calendar
-from bot.calendar.loader import CalendarError, load_calendar_data
+from bot.calendar.loader import CalendarError, load_calendar_data, read_calendar
+from bot.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +28,23 @@ class CalendarSource:
         self.last_errors: tuple[str, ...] = ()
         self._listeners: list[Listener] = []
         self._fingerprint = _fingerprint(path) if path else None
+        self._write_cache: Callable[[], None] | None = None
 
     @classmethod
     def from_file(cls, path: str | Path) -> CalendarSource:
-        """Load the file or raise CalendarError: at start-up there is no good calendar to keep."""
+        """Load the file or raise CalendarError: at start-up there is no good calendar to keep.
+        A calendar parsed now is cached by `write_cache` (the watcher calls it once serving)."""
         path = Path(path)
-        return cls(Calendar(load_calendar_data(path)), path)
+        data, write = read_calendar(path)
+        source = cls(Calendar(data), path)
+        source._write_cache = write
+        return source
+
+    def write_cache(self) -> None:
+        """Write the calendar cache entry that start-up left for later (a no-op otherwise)."""
+        write, self._write_cache = self._write_cache, None
+        if write is not None:
+            write()
 
     @property
     def current(self) -> Calendar:
@@ -60,9 +72,9 @@ class CalendarSource:
         except CalendarError as exc:
             errors = tuple(str(e) for e in exc.errors)
             log.error(
-                "%s has %d error(s); still serving the last good calendar:\n%s",
+                "%s has %s; still serving the last good calendar:\n%s",
                 self.path,
-                len(errors),
+                plural(len(errors), "error"),
                 "\n".join(errors),
             )
             # Published after the log line: whoever sees the errors here finds them logged too.
@@ -108,6 +120,8 @@ class CalendarSource:
         while True:
             await asyncio.sleep(interval)
             try:
+                if self._write_cache is not None:  # the bot is answering by now: cache the start-up parse
+                    await asyncio.to_thread(self.write_cache)
                 if not self.changed():
                     continue
                 self._adopt(await asyncio.to_thread(self.load))

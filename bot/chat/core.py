@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.calendar.source import CalendarSource
 from bot.chat.commands import CommandRegistry, Request, UsageError, parse_command
@@ -10,16 +13,39 @@ from bot.chat.messages import IncomingMessage
 from bot.chat.reply import Reply, text_reply
 from bot.clock import Clock, system_clock
 
+if TYPE_CHECKING:
+    from bot.calendar.calendar import Calendar
+
 log = logging.getLogger(__name__)
 
 
+# Sees each message before the commands do: returns the answer to give instead (a conversation
+# in progress takes its answers), or None to let the message go on to its command.
+Interceptor = Callable[[IncomingMessage, "Calendar", datetime], Awaitable[Sequence[Reply] | None]]
+
+
 class Bot:
-    def __init__(self, source: CalendarSource, registry: CommandRegistry, clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        source: CalendarSource,
+        registry: CommandRegistry,
+        clock: Clock = system_clock,
+        interceptors: Sequence[Interceptor] = (),
+    ) -> None:
         self.source = source
         self.registry = registry
         self.clock = clock
+        self.interceptors = tuple(interceptors)
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
+        for intercept in self.interceptors:
+            try:
+                taken = await intercept(message, self.source.current, self.clock())
+            except Exception:
+                log.exception("an interceptor failed on a message in %s", message.chat.key)
+                return [text_reply("Sorry, something went wrong answering that. It is in the log for the organisers.")]
+            if taken is not None:
+                return list(taken)
         name, args, arg_text = message.command, message.args, message.arg_text
         if name is None:
             parsed = parse_command(message.text)

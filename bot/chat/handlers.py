@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.calendar.model import Event
 from bot.chat import views
-from bot.chat.commands import Answer, CommandRegistry, Request, UsageError
-from bot.chat.reply import Bold, BulletList, Code, Heading, Reply, Text, paragraph, text_reply
+from bot.chat.commands import Answer, CommandRegistry, Handler, Request, UsageError
+from bot.chat.reply import Block, Bold, BulletList, Code, Heading, Reply, Text, paragraph, text_reply
+from bot.wording import clip, plural
 
 PAST_DEFAULT, PAST_MAX = 5, 50
 
 
-async def start(req: Request) -> Answer:
+async def start(req: Request, deep_links: Mapping[str, Handler] | None = None) -> Answer:
+    # `/start <payload>` from a deep link (t.me/<bot>?start=propose) runs what it names.
+    follow = (deep_links or {}).get(req.args[0].lower()) if req.args else None
+    if follow is not None:
+        return await follow(req)
     community = req.calendar.community
     return Reply(
         (
@@ -36,14 +43,29 @@ async def events(req: Request) -> Answer:
     return views.event_list("Upcoming meetups", upcoming, req.calendar.community, req.now)
 
 
+def small_number(text: str, max_digits: int = 6) -> int | None:
+    """The number written in ASCII digits ("12"), or None for anything else.
+
+    `str.isdigit` also accepts "²" and "①", which `int` then rejects, and `int` refuses more than
+    4,300 digits: both would end in a traceback. No list here needs more than a few digits.
+    """
+    if not text or len(text) > max_digits or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
+
+
 def find_event(req: Request, key: str) -> Event | None:
     """A meetup by its id, or by the number /events shows it under (`/event 2`, `/ics 2`).
     Raises UsageError for a number out of range."""
-    if key.isdigit():
+    if key.isascii() and key.isdigit():
         upcoming = req.calendar.upcoming(req.now)
-        index = int(key)
-        if not 1 <= index <= len(upcoming):
-            raise UsageError(f"There are {len(upcoming)} upcoming meetups; /events lists them by number.")
+        index = small_number(key)
+        if not upcoming:
+            raise UsageError("There are no upcoming meetups now; /past lists the earlier ones.")
+        if len(upcoming) == 1 and index != 1:
+            raise UsageError("There is only 1 upcoming meetup: number 1.")
+        if index is None or not 1 <= index <= len(upcoming):
+            raise UsageError(f"There are {plural(len(upcoming), 'upcoming meetup')}; /events lists them by number.")
         return upcoming[index - 1]
     return req.calendar.get(key)
 
@@ -54,16 +76,17 @@ async def event(req: Request) -> Answer:
     key = req.args[0]
     found = find_event(req, key)
     if found is None:
-        return text_reply(f"No meetup with id “{key}”. /events and /past list them.")
-    return views.event_card(found, req.calendar.community, req.now)
+        return text_reply(f"No meetup with id “{clip(key)}”. /events and /past list them.")
+    return views.event_card(found, req.calendar.community, req.now, abstracts=True)
 
 
 async def past(req: Request) -> Answer:
     count = PAST_DEFAULT
     if req.args:
-        if len(req.args) != 1 or not req.args[0].isdigit() or not 1 <= int(req.args[0]) <= PAST_MAX:
+        given = small_number(req.args[0]) if len(req.args) == 1 else None
+        if given is None or not 1 <= given <= PAST_MAX:
             raise UsageError(f"Give how many meetups to list, 1 to {PAST_MAX}.")
-        count = int(req.args[0])
+        count = given
     found = req.calendar.past(req.now, count)
     if not found:
         return text_reply("No past meetups in the calendar yet.")
@@ -91,7 +114,22 @@ async def talks(req: Request) -> Answer:
     wanted = any(term in topic.lower() for topic in calendar.community.call_for_speakers.topics for term in terms)
     lead = "It is on our list of wanted topics!" if wanted else "Could you give one?"
     lead += " Here is our call for speakers (also at /cfp):"
-    return Reply((paragraph("No talks about “", query, "” yet. ", lead), *cfp.blocks), disable_link_preview=True)
+    blocks: list[Block] = [paragraph("No talks about “", clip(query), "” yet. ", lead)]
+    # A coming meetup on the topic (its talks not yet announced) is what the asker wants to hear of.
+    themed = [e for e in calendar.upcoming(req.now, limit=20) if any(t in _theme(e) for t in terms)]
+    if themed:
+        first = themed[0]
+        when = views.short_date(first, calendar.community.timezone)
+        blocks = [
+            paragraph("No talks about “", clip(query), "” yet, but a coming meetup is about it: ", Bold(first.title),
+                      f", {when} (/event {first.id})."),
+            paragraph(lead),
+        ]  # fmt: skip
+    return Reply((*blocks, *cfp.blocks), disable_link_preview=True)
+
+
+def _theme(event: Event) -> str:
+    return f"{event.title}\n{event.description or ''}".lower()
 
 
 async def speaker(req: Request) -> Answer:
@@ -101,11 +139,11 @@ async def speaker(req: Request) -> Answer:
     calendar = req.calendar
     found = calendar.speakers_matching(name)
     if not found:
-        return text_reply(f"No speaker called “{name}” in the calendar.")
+        return text_reply(f"No speaker called “{clip(name)}” in the calendar.")
     if len(found) > 1:
         return Reply(
             (
-                paragraph(f"{len(found)} speakers match “{name}”:"),
+                paragraph(f"{len(found)} speakers match “{clip(name)}”:"),
                 BulletList(tuple((Bold(s.name), Text("  "), Code(f"/speaker {s.name}")) for s in found[:20])),
             )
         )

@@ -35,6 +35,7 @@ class UserRef:
     platform: str
     user_id: str
     display_name: str | None = None
+    username: str | None = None  # the platform handle ("ada" for @ada), where there is one
     # Whether the platform says this user administers the chat the message came from.
     # Adapters fill it only when a command needs it (it may cost an API call).
     is_chat_admin: bool = False
@@ -57,3 +58,6 @@ class IncomingMessage:
     addressed: bool = False
     message_id: str | None = None  # for a button press: the message the button is on
     pressed: bool = False  # a button press (Button.command), not typed text
+    # Lets a reply open a Form for a few seconds (Slack's trigger_id of a slash command or a press).
+    form_trigger: str | None = None
+    fields: tuple[tuple[str, str], ...] = ()  # a submitted Form's values, in its field order

@@ -1,8 +1,9 @@
 """Who may broadcast, and who may change where announcements go.
 
 Organisers are platform user ids (`telegram:123`, `slack:U0123`), never display names, which
-anyone can copy. Telegram shows every anonymous group admin as the same user, 1087968824
-(@GroupAnonymousBot): that id says nothing about who is typing, so it is never trusted.
+anyone can copy. A platform's service accounts (Telegram shows every anonymous group admin as
+one user, @GroupAnonymousBot) say nothing about who is typing, so they are never trusted; each
+adapter declares its own, and they reach here as `Settings.service_accounts`.
 """
 
 from __future__ import annotations
@@ -14,18 +15,11 @@ from bot.chat.messages import IncomingMessage, UserRef
 
 log = logging.getLogger(__name__)
 
-TELEGRAM_ANONYMOUS_ADMIN = "1087968824"
-# Telegram's service account for messages forwarded from a linked channel: also nobody.
-TELEGRAM_CHANNEL_BOT = "136817688"
-UNTRUSTED = frozenset({f"telegram:{TELEGRAM_ANONYMOUS_ADMIN}", f"telegram:{TELEGRAM_CHANNEL_BOT}"})
-
-
-def is_untrusted(user: UserRef) -> bool:
-    return user.key in UNTRUSTED
-
 
 class Organisers:
-    def __init__(self, ids: Iterable[str]) -> None:
+    def __init__(self, ids: Iterable[str], untrusted: Iterable[str] = ()) -> None:
+        """`untrusted`: `platform:id` keys of service accounts, never an organiser."""
+        self.untrusted = frozenset(untrusted)
         keys: set[str] = set()
         for raw in ids:
             platform, sep, user_id = raw.strip().partition(":")
@@ -33,19 +27,24 @@ class Organisers:
                 log.warning("ignoring organiser %r: expected platform:user_id", raw)
                 continue
             key = f"{platform.lower()}:{user_id}"
-            if key in UNTRUSTED:
-                log.warning("ignoring organiser %s: a shared Telegram service id, not a person", key)
+            if key in self.untrusted:
+                log.warning("ignoring organiser %s: a platform's service account, not a person", key)
                 continue
             keys.add(key)
         self.keys = frozenset(keys)
 
     @classmethod
-    def resolve(cls, override: Iterable[str] | None, from_calendar: Iterable[str]) -> Organisers:
+    def resolve(
+        cls, override: Iterable[str] | None, from_calendar: Iterable[str], untrusted: Iterable[str] = ()
+    ) -> Organisers:
         """ORGANISERS from the environment when set, else events.yaml's community.organisers."""
-        return cls(override if override is not None else from_calendar)
+        return cls(override if override is not None else from_calendar, untrusted)
+
+    def is_untrusted(self, user: UserRef) -> bool:
+        return user.key in self.untrusted
 
     def __contains__(self, user: object) -> bool:
-        return isinstance(user, UserRef) and not is_untrusted(user) and user.key in self.keys
+        return isinstance(user, UserRef) and not self.is_untrusted(user) and user.key in self.keys
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -55,7 +54,7 @@ def may_manage_subscription(message: IncomingMessage, organisers: Organisers) ->
     """/subscribe and /unsubscribe: anyone in a private chat; in a group, its admins (as the
     platform says) or an organiser. An anonymous admin cannot be told apart, so is refused."""
     sender = message.sender
-    if is_untrusted(sender):
+    if organisers.is_untrusted(sender):
         return False
     if message.chat.is_private or sender in organisers:
         return True

@@ -7,8 +7,8 @@ Leaf text is raw (unescaped) text; every renderer escapes it exactly once for it
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from enum import Enum, replace
+from dataclasses import dataclass, replace
+from enum import Enum
 
 # ---- inline content ---------------------------------------------------------------------
 
@@ -85,6 +85,12 @@ class Button:
 
     label: str
     command: str
+    # A link button instead: opens `url` (e.g. a Telegram deep link); `command` is then what the
+    # console and other text renderings show.
+    url: str | None = None
+    # Opens a private chat with the bot that runs `command` there (Telegram: a t.me deep link,
+    # `/start <payload>`); platforms without one run it as an ordinary press.
+    private: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +119,27 @@ class Attachment:
 Block = Heading | Paragraph | BulletList | Context | Actions | Buttons | Divider | Attachment
 
 
+@dataclass(frozen=True, slots=True)
+class FormField:
+    name: str  # the key the submission carries it under
+    label: str
+    multiline: bool = False
+    max_length: int | None = None
+    optional: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """A form a platform can open at once (a Slack modal), for a message that allows it
+    (`IncomingMessage.form_trigger`). Submitting it runs `command` as the submitter with
+    `IncomingMessage.fields` set to the values; its replies go to the submitter privately."""
+
+    command: str  # a registered (hidden) command name, no slash
+    title: str  # short: Slack shows at most 24 characters
+    fields: tuple[FormField, ...]
+    submit: str = "Submit"
+
+
 class ReplyTarget(Enum):
     """Where a reply goes. Typed commands are answered in their chat; a button press may
     instead update the message whose button was pressed, or answer only the person who pressed
@@ -129,6 +156,11 @@ class Reply:
     # Long cards read better without a giant link preview under them.
     disable_link_preview: bool = False
     target: ReplyTarget = ReplyTarget.CHAT
+    # Opened instead of posting the blocks where the platform can (see Form); else ignored.
+    form: Form | None = None
+    # SOURCE_MESSAGE edits of one message: a higher revision supersedes a lower one, and a lower
+    # one arriving late (concurrent presses) is dropped, so the newest state is what stays.
+    revision: int | None = None
 
     def plain_text(self) -> str:
         return render_plain(self)
@@ -180,7 +212,7 @@ def block_plain(block: Block) -> str:
     if isinstance(block, Actions):
         return "\n".join(f"{link.text}: {link.url}" for link in block.links)
     if isinstance(block, Buttons):
-        return " · ".join(f"[{b.label}: {b.command}]" for b in block.buttons)
+        return " · ".join(f"[{b.label}: {b.url or b.command}]" for b in block.buttons)
     if isinstance(block, Divider):
         return "—" * 24
     if isinstance(block, Attachment):

@@ -6,7 +6,8 @@ reader abroad knows which clock is meant.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from bot.chat.reply import (
     Context,
     Heading,
     Inline,
+    Italic,
     LinkText,
     Paragraph,
     Reply,
@@ -27,6 +29,7 @@ from bot.chat.reply import (
     inlines,
     paragraph,
 )
+from bot.wording import clip, plural
 
 SLOT_ICONS = {
     SlotKind.TALK: "🎤",
@@ -35,6 +38,9 @@ SLOT_ICONS = {
     SlotKind.QA: "❓",
     SlotKind.OTHER: "•",
 }
+
+
+ABSTRACT_PREVIEW = 160  # characters of each abstract that /talks shows
 
 
 # ---- time phrases ------------------------------------------------------------------------
@@ -101,11 +107,11 @@ def speaker_names(speakers: Sequence[Speaker]) -> str:
     return ", ".join(s.name for s in speakers)
 
 
-def badges(event: Event) -> list[str]:
+def badges(event: Event, *, over: bool = False) -> list[str]:
     out: list[str] = []
     if event.is_cancelled:
         out.append("❌ CANCELLED")
-    elif event.status.value == "planned":
+    elif event.status.value == "planned" and not over:
         out.append("📝 planned, details may change")
     if event.language:
         out.append(f"🗣 in {event.language}")
@@ -114,6 +120,11 @@ def badges(event: Event) -> list[str]:
     elif event.filmed is False:
         out.append("not filmed")
     return out
+
+
+def needs_phrase(needs: Iterable[Need]) -> str:
+    """ "speakers and a venue"."""
+    return " and ".join("a venue" if n is Need.VENUE else n.value for n in sorted(needs))
 
 
 def venue_line(event: Event) -> list[Inline]:
@@ -130,6 +141,16 @@ def venue_line(event: Event) -> list[Inline]:
     if host and host != venue.name:
         parts.append(Text(f" (hosted by {host})"))
     return parts
+
+
+def first_lines(text: str, limit: int = ABSTRACT_PREVIEW) -> str:
+    """The start of an abstract for a list: whole words, at most `limit` characters, "…" when cut."""
+    flat = " ".join(text[: limit * 2].split())  # an abstract may be long: look at its start only
+    if len(flat) <= limit and len(text) <= limit * 2:
+        return flat
+    head = flat[:limit]
+    head = head.rsplit(" ", 1)[0] if " " in head else head[: limit - 1]
+    return head.rstrip(" ,;:-–—") + "…"
 
 
 def talk_item(talk: Talk) -> tuple[Inline, ...]:
@@ -150,14 +171,23 @@ def talk_item(talk: Talk) -> tuple[Inline, ...]:
 # ---- cards ---------------------------------------------------------------------------------
 
 
-def event_card(event: Event, community: Community, now: datetime, *, full: bool = True) -> Reply:
-    """The meetup as people want to see it in a chat: when, where, what, who, the link."""
+def event_card(
+    event: Event, community: Community, now: datetime, *, full: bool = True, abstracts: bool = False
+) -> Reply:
+    """The meetup as people want to see it in a chat: when, where, what, who, the link.
+
+    A meetup that is over shows what happened (the talks, their recordings and slides) and
+    drops what only matters to someone coming: the RSVP, what it still needs, advice on parking.
+    `abstracts` adds each talk's abstract in full (/event).
+    """
     tz = community.timezone
+    over = event.end <= now
     blocks: list[Block] = [Heading(("❌ CANCELLED: " if event.is_cancelled else "") + event.title)]
     blocks.append(
         paragraph(Bold("When: "), when_line(event, tz), f" ({relative_phrase(event.start, event.end, now, tz)})")
     )
-    blocks.append(Paragraph(tuple(venue_line(event))))
+    if event.venue is not None or not over:
+        blocks.append(Paragraph(tuple(venue_line(event))))
     if event.host and (event.venue is None or event.host not in (event.venue.name, event.venue.host)):
         blocks.append(paragraph(Bold("Host: "), event.host))
     if full and event.description:
@@ -174,23 +204,48 @@ def event_card(event: Event, community: Community, now: datetime, *, full: bool 
                 )
             )
         )
-    if event.talks:
-        blocks.append(paragraph(Bold("Talks")))
-        blocks.append(BulletList(tuple(talk_item(t) for t in event.talks)))
-    if full and event.venue and event.venue.notes:
-        blocks.append(paragraph(Bold("Good to know")))
-        blocks.append(BulletList(tuple(inlines(n) for n in event.venue.notes)))
-    if full and event.notes:
-        blocks.append(paragraph(Bold("Notes")))
-        blocks.append(BulletList(tuple(inlines(n) for n in event.notes)))
-    if event.needs and not event.is_cancelled:
-        wanted = " and ".join(sorted(n.value for n in event.needs))
-        blocks.append(paragraph(f"🙋 This meetup still needs {wanted}. See /cfp to help."))
-    if tags := badges(event):
+    blocks.extend(_talks(event.talks, abstracts))
+    if full and not over:
+        if event.venue and event.venue.notes:
+            blocks.append(paragraph(Bold("Good to know")))
+            blocks.append(BulletList(tuple(inlines(n) for n in event.venue.notes)))
+        if event.notes:
+            blocks.append(paragraph(Bold("Notes")))
+            blocks.append(BulletList(tuple(inlines(n) for n in event.notes)))
+    if event.needs and not event.is_cancelled and not over:
+        blocks.append(paragraph(f"🙋 This meetup still needs {needs_phrase(event.needs)}. See /cfp to help."))
+    if tags := badges(event, over=over):
         blocks.append(Context(tuple(tags)))
-    if event.url:
-        blocks.append(Actions((LinkText("RSVP on meetup.com", event.url),)))
+    if links := _card_links(event, community, over):
+        blocks.append(Actions(links))
     return Reply(tuple(blocks), disable_link_preview=True)
+
+
+def _talks(talks: Sequence[Talk], abstracts: bool) -> list[Block]:
+    """The talks as a list, or with `abstracts` one paragraph each: the talk's line, then its abstract."""
+    if not talks:
+        return []
+    if not abstracts:
+        return [paragraph(Bold("Talks")), BulletList(tuple(talk_item(t) for t in talks))]
+    blocks: list[Block] = [paragraph(Bold("Talks"))]
+    for talk in talks:
+        about = (Text("\n"), Text(" ".join(talk.abstract.split()))) if talk.abstract else ()
+        blocks.append(Paragraph((Text("🎤 "), *talk_item(talk), *about)))
+    return blocks
+
+
+def _card_links(event: Event, community: Community, over: bool) -> tuple[LinkText, ...]:
+    links: list[LinkText] = []
+    on_meetup_com = "meetup.com" in (event.url or "")
+    if over:
+        youtube = community.link("youtube")
+        if event.filmed and not event.is_cancelled and youtube and not any(t.video for t in event.talks):
+            links.append(LinkText("Recordings on YouTube", youtube))
+        if event.url:
+            links.append(LinkText("The meetup on meetup.com" if on_meetup_com else "The meetup's page", event.url))
+    elif event.url:
+        links.append(LinkText("RSVP on meetup.com" if on_meetup_com else "Details and RSVP", event.url))
+    return tuple(links)
 
 
 def event_list(
@@ -217,9 +272,11 @@ def talk_hits(query: str, hits: Sequence[TalkHit], community: Community, limit: 
     for hit in hits[:limit]:
         item = list(talk_item(hit.talk))
         item.append(Text(f" — at {hit.event.title}, {short_date(hit.event, tz)} (/event {hit.event.id})"))
+        if hit.talk.abstract:
+            item.extend((Text("\n    "), Italic(first_lines(hit.talk.abstract))))
         items.append(tuple(item))
     more = len(hits) - limit
-    blocks: list[Block] = [Heading(f"Talks about “{query}”: {len(hits)} found"), BulletList(tuple(items))]
+    blocks: list[Block] = [Heading(f"Talks about “{clip(query)}”: {len(hits)} found"), BulletList(tuple(items))]
     if more > 0:
         blocks.append(Context((f"…and {more} more; try a narrower search.",)))
     return Reply(tuple(blocks), disable_link_preview=True)
@@ -271,25 +328,43 @@ def venue_card(event: Event, community: Community, now: datetime) -> Reply:
     return Reply(tuple(blocks))
 
 
-def wanted_talks(community: Community) -> list[Block]:
-    """The topics the community wants talks on, and how to offer one."""
+@dataclass(frozen=True, slots=True)
+class CfpProgress:
+    """What the proposals say about the call (bot/proposals): per wanted topic with a talk,
+    "proposed" or "accepted"; and how many submissions are under review."""
+
+    topics: Mapping[str, str]
+    under_review: int
+
+
+def wanted_talks(community: Community, progress: CfpProgress | None = None) -> list[Block]:
+    """The topics the community wants talks on (with what is proposed), and how to offer one."""
     cfs = community.call_for_speakers
     blocks: list[Block] = []
     if cfs.topics:
         blocks.append(paragraph(Bold("Topics we would love to hear about")))
-        blocks.append(BulletList(tuple(inlines(t) for t in cfs.topics)))
+        if progress is None:
+            blocks.append(BulletList(tuple(inlines(t) for t in cfs.topics)))
+        else:
+            marks = {"accepted": " — ✅ a talk is accepted", "proposed": " — a talk is proposed"}
+            items = (inlines(t, marks.get(progress.topics.get(t, ""), " — open")) for t in cfs.topics)
+            blocks.append(BulletList(tuple(items)))
+    if progress is not None and progress.under_review:
+        blocks.append(paragraph(f"{plural(progress.under_review, 'submission')} under review by the organisers."))
     if cfs.how_to_submit:
         blocks.append(paragraph(Bold("Give a talk: "), cfs.how_to_submit))
     return blocks
 
 
-def call_for_speakers(community: Community, next_event: Event | None, now: datetime) -> Reply:
+def call_for_speakers(
+    community: Community, next_event: Event | None, now: datetime, progress: CfpProgress | None = None
+) -> Reply:
     """The standing call for speakers and venues, as /cfp and the weekly call show it."""
     cfs, cfv = community.call_for_speakers, community.call_for_venues
     blocks: list[Block] = [Heading(f"📣 Call for speakers and venues — {community.display_name}")]
     blocks.append(paragraph(cfs.text or "We are always looking for speakers and venues to host us."))
     if next_event is not None and next_event.needs:
-        wanted = " and ".join(sorted(n.value for n in next_event.needs))
+        wanted = needs_phrase(next_event.needs)
         tz = community.timezone
         blocks.append(
             paragraph(
@@ -298,10 +373,12 @@ def call_for_speakers(community: Community, next_event: Event | None, now: datet
                 f"({relative_phrase(next_event.start, next_event.end, now, tz)}) still needs {wanted}.",
             )
         )
-    blocks.extend(wanted_talks(community))
+    blocks.extend(wanted_talks(community, progress))
     if cfv.text or cfv.how_to_offer:
         blocks.append(paragraph(Bold("Host a meetup: "), " ".join(x for x in (cfv.text, cfv.how_to_offer) if x)))
-    links = [LinkText(label, url) for label in ("meetup", "website") if (url := community.link(label))]
+    blocks.append(paragraph("Propose a talk with /propose, or offer a venue with /host: I will pass it on."))
+    names = {"meetup": "Our meetup.com group", "website": "Our website"}
+    links = [LinkText(name, url) for label, name in names.items() if (url := community.link(label))]
     if links:
         blocks.append(Actions(tuple(links)))
     return Reply(tuple(blocks), disable_link_preview=True)

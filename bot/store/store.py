@@ -9,9 +9,8 @@ inserted before the send (the primary key decides who wins) and marked sent afte
 
 from __future__ import annotations
 
-import asyncio
+import enum
 import logging
-import threading
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,27 +34,49 @@ from sqlalchemy import (
     event,
     exc,
     inspect,
+    or_,
     select,
     text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, QueuePool
 
 from bot.announce.rules import AnnouncedEvent
 from bot.chat.messages import ChatRef
 from bot.clock import Clock, system_clock
+from bot.store.contacts import Contacts
+from bot.store.leadership import Leadership as Leadership
+from bot.store.proposals import ProposalStore
+from bot.store.rsvp import RsvpStore
+from bot.store.seen import SeenDeliveries
 
 log = logging.getLogger(__name__)
 
-# Ledger states. CLAIMED: a process is sending right now (or died while sending). SENT: posted.
-# FAILED: will never be posted (chat gone, permanent error, retries exhausted). RETRY: released
-# after a retryable error; whoever claims next sends. UNCERTAIN: the platform may have posted it
-# (a timeout, or a claim whose owner died): under the at-most-once policy it is never resent.
-# SUPERSEDED: never sent because something else said it (a change notice covers the reminder
-# that a moved meetup would otherwise get at once).
-CLAIMED, SENT, FAILED, RETRY, UNCERTAIN = "claimed", "sent", "failed", "retry", "uncertain"
-SUPERSEDED = "superseded"
+
+class LedgerState(enum.StrEnum):
+    """A (announcement, chat) row's state in the delivery ledger.
+
+    CLAIMED: a process is sending right now (or died while sending). SENT: posted. FAILED: will
+    never be posted (chat gone, permanent error, retries exhausted). RETRY: released after a
+    retryable error; whoever claims next sends. UNCERTAIN: the platform may have posted it (a
+    timeout, or a claim whose owner died): under the at-most-once policy it is never resent
+    automatically (an organiser may, with /resend). SUPERSEDED: never sent because something
+    else said it (a change notice covers the reminder a moved meetup would otherwise get).
+    """
+
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"
+    RETRY = "retry"
+    UNCERTAIN = "uncertain"
+    SUPERSEDED = "superseded"
+
+
+CLAIMED, SENT, FAILED, RETRY = LedgerState.CLAIMED, LedgerState.SENT, LedgerState.FAILED, LedgerState.RETRY
+UNCERTAIN, SUPERSEDED = LedgerState.UNCERTAIN, LedgerState.SUPERSEDED
+# The chat got it, or may have: what a chat has been told (for change notices).
+TOLD = (CLAIMED, SENT, UNCERTAIN)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -91,7 +112,7 @@ class Subscription:
 class LedgerRow:
     announcement: str
     chat_key: str
-    state: str
+    state: LedgerState
     owner: str
     attempts: int
     claimed_at: datetime
@@ -163,8 +184,15 @@ def make_engine(url: str) -> Engine:
     """An engine for the URL: SQLite in WAL mode with a busy timeout, so a reader never blocks
     the sender and two writers wait rather than fail; PostgreSQL with pre-ping."""
     if url.startswith("sqlite"):
-        # NullPool: a connection per transaction, so threads (asyncio.to_thread) never share one.
-        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30, "check_same_thread": False})
+        # A small pool: opening a SQLite connection and setting its pragmas costs about a
+        # millisecond, more than the queries themselves (a /next card reads its RSVP counts).
+        # A pooled connection is checked out by one thread at a time, so worker threads
+        # (asyncio.to_thread) never share one; an in-memory database keeps NullPool, since
+        # every connection to it would be a different, empty database anyway.
+        pool: dict[str, Any] = (
+            {"poolclass": NullPool} if _in_memory(url) else {"poolclass": QueuePool, "pool_size": 5, "max_overflow": 10}
+        )
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **pool)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -178,8 +206,23 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
+def _in_memory(url: str) -> bool:
+    return url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url
+
+
 class StoreUnavailable(Exception):
     """The database cannot be reached (the message never holds a password)."""
+
+
+class StoreWriteFailed(StoreUnavailable):
+    """The database refused a write (read-only, disk full, gone): the message says why."""
+
+
+def write_failure(error: exc.SQLAlchemyError) -> StoreWriteFailed:
+    """The driver's own words (`attempt to write a readonly database`, `No space left on device`),
+    first line only: no SQL, no parameters, no password."""
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return StoreWriteFailed(reason[0][:200] if reason else type(error).__name__)
 
 
 class Store:
@@ -190,6 +233,10 @@ class Store:
         self.engine = make_engine(url)
         self.metadata, self.subs, self.ledger, self.broadcasts, self.announced = _tables(prefix)
         self._insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+        self.rsvp = RsvpStore(self)  # its tables join this metadata: create() and drop() cover them
+        self.seen = SeenDeliveries(self)  # platform delivery ids (Slack retries), shared by processes
+        self.contacts = Contacts(self)  # who has a private chat with the bot (bot/chat/notify.py)
+        self.proposals = ProposalStore(self)  # talk proposals, venue offers, their conversations
 
     @property
     def dialect(self) -> str:
@@ -276,12 +323,20 @@ class Store:
 
     def move(self, old: ChatRef, new: ChatRef) -> None:
         """A Telegram group became a supergroup: the new id inherits the old one's place. The
-        old id was probably listed in config, so the new id is subscribed explicitly."""
+        old id was probably listed in config, so the new id is subscribed explicitly; and the
+        new id inherits the old one's ledger rows, so nothing the group already got is sent again."""
         with self.engine.begin() as conn:
             prior = conn.execute(select(self.subs.c.subscribed).where(self.subs.c.chat_key == old.key)).first()
             keep = prior[0] if prior is not None and prior[0] is False else True
             self._upsert_sub(conn, new, "platform", subscribed=keep, active=True, reason=f"moved from {old.key}")
             self._upsert_sub(conn, old, "platform", active=False, reason=f"moved to {new.key}")
+            rows = conn.execute(select(self.ledger).where(self.ledger.c.chat_key == old.key)).mappings().all()
+            for row in rows:
+                conn.execute(
+                    self._insert(self.ledger)
+                    .values({**row, "chat_key": new.key})
+                    .on_conflict_do_nothing(index_elements=["announcement", "chat_key"])
+                )
 
     def subscriptions(self) -> list[Subscription]:
         with self.engine.connect() as conn:
@@ -296,19 +351,6 @@ class Store:
             )
             for r in rows
         ]
-
-    # -- ChatStatusListener (adapters call these from the event loop) --
-
-    async def chat_joined(self, chat: ChatRef) -> None:
-        await asyncio.to_thread(self.mark_joined, chat)
-
-    async def chat_inactive(self, chat: ChatRef, reason: str) -> None:
-        log.info("chat %s is inactive: %s", chat.key, reason)
-        await asyncio.to_thread(self.mark_inactive, chat, reason)
-
-    async def chat_moved(self, old: ChatRef, new: ChatRef) -> None:
-        log.info("chat %s moved to %s", old.key, new.key)
-        await asyncio.to_thread(self.move, old, new)
 
     # -- the delivery ledger --
 
@@ -446,21 +488,79 @@ class Store:
 
     @staticmethod
     def _ledger_row(r: Any) -> LedgerRow:
-        return LedgerRow(r.announcement, r.chat_key, r.state, r.owner, r.attempts, r.claimed_at, r.sent_at, r.detail)
+        return LedgerRow(
+            r.announcement, r.chat_key, LedgerState(r.state), r.owner, r.attempts, r.claimed_at, r.sent_at, r.detail
+        )
+
+    def told(self, prefixes: Iterable[str]) -> set[str]:
+        """Chats that got (or may have got) any announcement whose key starts with a prefix."""
+        column = self.ledger.c.announcement
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(self.ledger.c.chat_key)
+                .where(or_(*(column.startswith(p, autoescape=True) for p in prefixes)), self.ledger.c.state.in_(TOLD))
+                .distinct()
+            )
+            return {r.chat_key for r in rows}
+
+    def told_since(self, prefix: str, suffix: str, since: datetime, besides: str) -> set[str]:
+        """Chats that got (or may have got) an announcement other than `besides`, keyed
+        `prefix...suffix`, claimed at or after `since`."""
+        column = self.ledger.c.announcement
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(self.ledger.c.chat_key)
+                .where(
+                    column.startswith(prefix, autoescape=True),
+                    column.endswith(suffix, autoescape=True),
+                    column != besides,
+                    self.ledger.c.state.in_(TOLD),
+                    self.ledger.c.claimed_at >= since,
+                )
+                .distinct()
+            )
+            return {r.chat_key for r in rows}
+
+    def reopen(self, announcement: str, chat_keys: Iterable[str]) -> list[str]:
+        """An organiser checked: the UNCERTAIN sends of `announcement` to these chats did not
+        arrive. They become RETRY (fresh attempts), so the next send claims them; returns the
+        chats reopened (one already settled otherwise is left alone)."""
+        keys = list(chat_keys)
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                update(self.ledger)
+                .where(
+                    self.ledger.c.announcement == announcement,
+                    self.ledger.c.chat_key.in_(keys),
+                    self.ledger.c.state == UNCERTAIN,
+                )
+                .values(state=RETRY, attempts=0, detail="resent by an organiser")
+                .returning(self.ledger.c.chat_key)
+            )
+            return sorted(r.chat_key for r in rows)
 
     # -- broadcasts --
 
     def add_broadcast(self, broadcast: Broadcast) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                self.broadcasts.insert().values(
-                    key=broadcast.key,
-                    kind=broadcast.kind,
-                    text=broadcast.text,
-                    author=broadcast.author,
-                    created_at=broadcast.created_at,
+        """Record a broadcast before it is sent; StoreWriteFailed when the database refuses."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    self.broadcasts.insert().values(
+                        key=broadcast.key,
+                        kind=broadcast.kind,
+                        text=broadcast.text,
+                        author=broadcast.author,
+                        created_at=broadcast.created_at,
+                    )
                 )
-            )
+        except exc.SQLAlchemyError as error:
+            raise write_failure(error) from None
+
+    def broadcast(self, key: str) -> Broadcast | None:
+        with self.engine.connect() as conn:
+            r = conn.execute(select(self.broadcasts).where(self.broadcasts.c.key == key)).first()
+        return None if r is None else Broadcast(r.key, r.kind, r.text, r.author, r.created_at)
 
     def broadcasts_since(self, since: datetime) -> list[Broadcast]:
         with self.engine.connect() as conn:
@@ -486,70 +586,3 @@ class Store:
                 .values(event_id=state.event_id, **values)
                 .on_conflict_do_update(index_elements=["event_id"], set_=values)
             )
-
-
-class Leadership:
-    """Who runs the scheduler. PostgreSQL: a session-level advisory lock held on a dedicated
-    connection; it is released when that connection closes, so a crashed leader's lock goes
-    with its TCP session. SQLite: one process per file, so always the leader."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self._conn: Connection | None = None
-        self._lock = threading.Lock()  # check() runs in worker threads; one at a time
-        self.key = store.lock_key("leader")
-        self._held = store.dialect != "postgresql"
-
-    @property
-    def held(self) -> bool:
-        return self._held
-
-    def check(self) -> bool:
-        """Try to become (or stay) the leader. Cheap enough to call every tick."""
-        if self.store.dialect != "postgresql":
-            return True
-        with self._lock:
-            return self._check()
-
-    def _check(self) -> bool:
-        try:
-            if self._conn is None:
-                self._conn = self.store.engine.connect()
-                got = self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar()
-                self._conn.commit()
-                self._held = bool(got)
-                if not self._held:
-                    self._conn.close()
-                    self._conn = None
-            else:
-                self._conn.execute(text("SELECT 1")).scalar()  # the session (and lock) is alive
-                self._conn.commit()
-        except Exception:
-            log.exception("leader lock connection failed; stepping down")
-            self._drop()
-        return self._held
-
-    def _drop(self) -> None:
-        self._held = False
-        if self._conn is not None:
-            try:
-                self._conn.invalidate()
-                self._conn.close()
-            except Exception:
-                log.debug("closing the leader connection failed", exc_info=True)
-            self._conn = None
-
-    def release(self) -> None:
-        with self._lock:
-            self._release()
-
-    def _release(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
-                self._conn.commit()
-                self._conn.close()
-            except Exception:
-                log.debug("releasing the leader lock failed", exc_info=True)
-            self._conn = None
-        self._held = self.store.dialect != "postgresql"

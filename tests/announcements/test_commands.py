@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from adapters.platforms import service_accounts
 from bot.announce.delivery import Delivery
 from bot.announce.scheduler import Announcer
 from bot.calendar.calendar import Calendar
@@ -52,7 +53,13 @@ class Harness:
             configured_chats=configured,
             clock=clock,
         )
-        services = Services(store, self.announcer, configured_chats=configured, organisers_override=organisers)
+        services = Services(
+            store,
+            self.announcer,
+            configured_chats=configured,
+            organisers_override=organisers,
+            service_accounts=service_accounts(),  # as the app adds the adapters' own
+        )
         self.bot = Bot(self.source, build_registry(services), clock)
         self.clock = clock
 
@@ -81,7 +88,7 @@ async def test_cfp_without_text_shows_the_standing_call(h: Harness) -> None:
 @pytest.mark.parametrize("user", [UserRef("telegram", "42"), UserRef("slack", "U0ORG")])
 async def test_an_organiser_broadcasts_to_every_chat_on_every_platform(h: Harness, user: UserRef) -> None:
     out = await h.say("/cfp Looking for an eBPF talk in February!", user)
-    assert "Sending it to 2 chat(s)" in out
+    assert "Sending it to 2 chats" in out
     assert sorted(chat for chat, _ in h.posted()) == ["slack:C1", "telegram:-1001"]
     for _, text in h.posted():
         assert text.startswith("📣 Call for speakers — TKM") and "Looking for an eBPF talk in February!" in text
@@ -115,7 +122,7 @@ async def test_organisers_env_overrides_events_yaml(sqlite_store: Store, clock: 
 
 
 def test_organiser_list_drops_telegrams_shared_service_ids() -> None:
-    organisers = Organisers(["telegram:1087968824", "telegram:42", "nonsense"])
+    organisers = Organisers(["telegram:1087968824", "telegram:42", "nonsense"], untrusted=service_accounts())
     assert organisers.keys == frozenset({"telegram:42"})
     assert UserRef("telegram", "1087968824") not in organisers
 
@@ -137,7 +144,7 @@ async def test_subscribe_needs_a_group_admin_or_an_organiser(h: Harness) -> None
 async def test_unsubscribe_removes_a_configured_chat_and_subscriptions_says_so(h: Harness) -> None:
     admin = UserRef("telegram", "9", is_chat_admin=True)
     assert "no more reminders" in await h.say("/unsubscribe", admin)
-    assert "This chat does not get the announcements; 1 chat(s) do in all." in await h.say(
+    assert "This chat does not get the announcements; they go to 1 chat in all." in await h.say(
         "/subscriptions", UserRef("telegram", "7")
     )
     await h.say("/announce hello", UserRef("telegram", "42"), PRIVATE)

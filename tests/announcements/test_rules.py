@@ -38,11 +38,11 @@ def test_day_before_reminders_stay_at_ten_local_across_israels_spring_change() -
     cal = calendar_from_yaml(IL_EVENTS)
     due = due_map(cal, utc(2027, 3, 20), utc(2027, 3, 28))
     # 25 March is still winter time (+02:00): 10:00 local is 08:00 UTC.
-    assert due["reminder:before-dst:day_before@10:00:2027-03-26T16:00Z"] == utc(2027, 3, 25, 8)
+    assert due["reminder:before-dst:r1:2027-03-26T16:00Z"] == utc(2027, 3, 25, 8)
     # 26 March 02:00 the clocks went forward (+03:00): 10:00 local is 07:00 UTC.
-    assert due["reminder:after-dst:day_before@10:00:2027-03-27T16:00Z"] == utc(2027, 3, 26, 7)
+    assert due["reminder:after-dst:r1:2027-03-27T16:00Z"] == utc(2027, 3, 26, 7)
     # A fixed duration is not a wall-clock time: 24 h before 19:00 IDT is 18:00 IST the day before.
-    before = due["reminder:after-dst:before@86400s:2027-03-27T16:00Z"]
+    before = due["reminder:after-dst:r2:2027-03-27T16:00Z"]
     assert before == utc(2027, 3, 26, 16)
     assert before.astimezone(cal.community.timezone).hour == 19
 
@@ -50,8 +50,8 @@ def test_day_before_reminders_stay_at_ten_local_across_israels_spring_change() -
 def test_day_before_reminders_across_the_autumn_change() -> None:
     cal = calendar_from_yaml(IL_EVENTS)
     due = due_map(cal, utc(2027, 10, 25), utc(2027, 11, 2))
-    assert due["reminder:autumn-before:day_before@10:00:2027-10-31T17:00Z"] == utc(2027, 10, 30, 7)
-    assert due["reminder:autumn-after:day_before@10:00:2027-11-01T17:00Z"] == utc(2027, 10, 31, 8)
+    assert due["reminder:autumn-before:r1:2027-10-31T17:00Z"] == utc(2027, 10, 30, 7)
+    assert due["reminder:autumn-after:r1:2027-11-01T17:00Z"] == utc(2027, 10, 31, 8)
     for at in due.values():
         assert at.astimezone(cal.community.timezone).hour in (10, 19)
 
@@ -84,7 +84,7 @@ def test_cancelled_meetups_get_no_reminders() -> None:
             start: 2027-02-03 19:00
     """)
     keys = ann.keys(ann.reminders_between(cal, utc(2027, 1, 30), utc(2027, 2, 4)))
-    assert keys == ["reminder:still-on:day_before@10:00:2027-02-03T17:00Z"]
+    assert keys == ["reminder:still-on:r1:2027-02-03T17:00Z"]
 
 
 def test_a_moved_meetup_takes_its_reminders_with_it() -> None:

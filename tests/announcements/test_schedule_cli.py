@@ -42,7 +42,7 @@ def test_schedule_lists_reminders_and_calls_in_local_time(env: Path, capsys: pyt
         "Fri 26 Mar 2027 10:00 IDT",  # the day-before reminder, after the clocks went forward
         "Sat 27 Mar 2027 17:00 IDT",  # two hours before
     ]  # no call on the 28th: the next meetup is cancelled, none is left to call for
-    assert all("-> 2 chat(s)" in line for line in lines)
+    assert all("-> 2 chats" in line for line in lines)
     assert "Cancelled Meetup" not in out
     assert not (env.parent / "bot.sqlite3").exists()  # a dry run creates nothing
 
@@ -55,4 +55,4 @@ def test_schedule_counts_subscribed_chats_from_the_store(env: Path, capsys: pyte
     store.close()
     assert main(["schedule", "--events", str(env), "--days", "2", "--from", "2027-03-25 00:00"]) == 0
     out = capsys.readouterr().out
-    assert "telegram:77" in out and "slack:C1" not in out and "-> 2 chat(s)" in out
+    assert "telegram:77" in out and "slack:C1" not in out and "-> 2 chats" in out

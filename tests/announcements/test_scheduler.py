@@ -158,13 +158,13 @@ async def test_jobs_have_deterministic_ids_and_follow_the_calendar(store: Store,
         await scheduler.tick()
         assert scheduler.leading
         assert scheduler.job_plan() == [
-            ("reminder:m:day_before@10:00:2027-01-19T17:00Z", datetime(2027, 1, 18, 8, 0, tzinfo=UTC)),
+            ("reminder:m:r1:2027-01-19T17:00Z", datetime(2027, 1, 18, 8, 0, tzinfo=UTC)),
         ]
         source.replace(calendar(start="2027-01-26 19:00"))  # the watcher thread's view of it
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0)  # one turn of the loop: the rebuild was queued with call_soon_threadsafe
         assert [job for job, _ in scheduler.job_plan()] == [
             "call:2027-W03",
-            "reminder:m:day_before@10:00:2027-01-26T17:00Z",
+            "reminder:m:r1:2027-01-26T17:00Z",
         ]
         job = scheduler.scheduler.get_job("call:2027-W03")
         assert job.misfire_grace_time == 6 * 3600 and job.coalesce

@@ -79,7 +79,7 @@ async def test_ics_all_and_bad_arguments() -> None:
     [missing] = await say(bot(shipped()), "/ics nope")
     assert "No meetup with id “nope”" in missing.plain_text()
     [usage] = await say(bot(shipped()), "/ics 7")
-    assert "There are 1 upcoming meetups" in usage.plain_text()
+    assert "There is only 1 upcoming meetup: number 1." in usage.plain_text()
 
 
 async def test_talks_finds_by_alias_and_shows_meetup_date_speakers_recording_and_slides() -> None:
@@ -103,7 +103,8 @@ async def test_talks_search_covers_abstracts_and_speakers() -> None:
 async def test_a_wanted_topic_with_no_talks_answers_with_the_call_for_speakers() -> None:
     [reply] = await say(bot(shipped()), "/talks DPDK")
     text = reply.plain_text()
-    assert "No talks about “DPDK” yet. It is on our list of wanted topics!" in text
+    assert "No talks about “DPDK” yet, but a coming meetup is about it" in text
+    assert "It is on our list of wanted topics!" in text
     assert "Call for speakers and venues" in text and "DPDK and user-space packet processing" in text
     [other] = await say(bot(shipped()), "/talks quantum")
     assert "No talks about “quantum” yet. Could you give one?" in other.plain_text()

@@ -148,21 +148,20 @@ async def test_the_running_bot_serves_feeds_and_health_when_port_is_set(tmp_path
     writer = os.fdopen(write_fd, "w")
     try:
         base = f"http://127.0.0.1:{settings.port}"
-        for _ in range(100):  # the server starts within the app's own start-up
-            try:
-                status, _, _ = await get(f"{base}/healthz")
-                break
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.05)
+        await asyncio.wait_for(app.ready.wait(), 30)  # a guard against a hang, not a timing check
+        status, _, _ = await get(f"{base}/healthz")
         assert status == 200
         status, _, body = await get(f"{base}/calendar.ics")
         assert status == 200 and len(icalendar.Calendar.from_ical(body).walk("VEVENT")) == 4
         status, _, body = await get(f"{base}/feed.xml")
         assert status == 200 and ET.fromstring(body).tag == f"{ATOM}feed"
         writer.write("/ics\n")
-        writer.flush()
+        writer.close()  # end of input: with PORT set the bot keeps serving, until told to stop
+        await asyncio.wait_for(app.input_ended.wait(), 30)  # every line was answered
+        assert not running.done()
     finally:
-        writer.close()  # end of input: the console adapter stops the app
-        assert await asyncio.wait_for(running, 10) == 0
+        writer.close()
+        app.stopping.set()  # what SIGTERM does
+        assert await asyncio.wait_for(running, 30) == 0
         stdin.close()
     assert "Subscribe to every meetup: https://bot.example.org/calendar.ics" in stdout.getvalue()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pickle
 import shutil
@@ -12,6 +13,7 @@ import pytest
 
 from bot.calendar import cache as calendar_cache
 from bot.calendar.loader import CalendarError, load_calendar_data
+from bot.calendar.source import CalendarSource
 from tests.conftest import SHIPPED_EVENTS
 
 
@@ -82,3 +84,16 @@ def test_the_cache_can_be_switched_off(tmp_path: Path) -> None:
 
 def test_tests_run_with_the_cache_off() -> None:
     assert calendar_cache.cache_dir() is None
+
+
+async def test_start_up_writes_the_cache_once_serving_not_before(cache: Path, events: Path) -> None:
+    source = CalendarSource.from_file(events)
+    assert entries(cache) == []  # not on the way to the first answer
+    watcher = asyncio.create_task(source.watch(interval=0.01))
+    try:
+        while not entries(cache):  # the watcher writes it on its first round
+            await asyncio.sleep(0.01)
+    finally:
+        watcher.cancel()
+    [entry] = entries(cache)
+    assert calendar_cache.get(cache, entry.stem) == source.current.data

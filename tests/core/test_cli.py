@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
+import socket
 import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
 
 from tests.conftest import COMMUNITY_YAML, ROOT, SHIPPED_EVENTS
 
@@ -62,3 +68,83 @@ def test_run_refuses_to_start_on_a_broken_file(tmp_path: Path) -> None:
     result = run("run", "--events", str(bad), stdin="/next\n")
     assert result.returncode == 1
     assert "cannot start" in result.stderr and "syntax error" in result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def start_bot(tmp_path: Path, stdin: int, **env: str) -> asyncio.subprocess.Process:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SLACK_", "DATABASE_URL", "PORT"))}
+    clean.update(SQLITE_PATH=str(tmp_path / "db"), **env)
+    return await asyncio.create_subprocess_exec(
+        str(BIN), "run", "--events", str(SHIPPED_EVENTS), env=clean, cwd=ROOT,
+        stdin=stdin, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+
+
+async def read_until(stream: asyncio.StreamReader | None, text: str) -> str:
+    """Lines from `stream` until one holds `text` (or the end: then the assert shows what came)."""
+    assert stream is not None
+    seen = ""
+    while text not in seen:
+        line = (await stream.readline()).decode()
+        assert line, f"ended before {text!r}: {seen!r}"
+        seen += line
+    return seen
+
+
+@pytest.mark.slow
+async def test_with_port_set_the_console_bot_serves_until_sigterm(tmp_path: Path) -> None:
+    """`PORT=… meetup-bot run </dev/null`: the end of input does not stop a server; it says where
+    it listens, answers HEAD on the feeds like GET without a body, and SIGTERM stops it."""
+    port = free_port()
+    bot = await start_bot(tmp_path, asyncio.subprocess.DEVNULL, PORT=str(port))
+    try:
+        await asyncio.wait_for(read_until(bot.stderr, f"HTTP server listening on 0.0.0.0:{port}"), 60)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            got = await client.get("/calendar.ics")
+            head = await client.head("/calendar.ics")
+            assert (got.status_code, head.status_code) == (200, 200)
+            assert head.content == b"" and head.headers["etag"] == got.headers["etag"]
+            assert head.headers["content-type"] == got.headers["content-type"]
+            assert (await client.head("/feed.xml")).status_code == 200
+        assert bot.returncode is None  # still serving after its stdin ended
+        bot.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(bot.wait(), 60) == 0
+    finally:
+        if bot.returncode is None:
+            bot.kill()
+            await bot.wait()
+
+
+@pytest.mark.slow
+async def test_a_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        bot = await start_bot(tmp_path, asyncio.subprocess.DEVNULL, PORT=str(port))
+        _, err = await asyncio.wait_for(bot.communicate(), 60)
+    assert bot.returncode == 1
+    last = err.decode().splitlines()[-1]
+    assert last.startswith(f"cannot start: cannot listen on 0.0.0.0:{port} (PORT): ") and "in use" in last
+    assert "Traceback" not in err.decode()
+
+
+@pytest.mark.slow
+async def test_ctrl_c_quits_the_console_chat_without_waiting_for_a_line(tmp_path: Path) -> None:
+    bot = await start_bot(tmp_path, asyncio.subprocess.PIPE)
+    assert bot.stdin is not None
+    try:
+        bot.stdin.write(b"/help\n")
+        await bot.stdin.drain()
+        await asyncio.wait_for(read_until(bot.stdout, "What I can do"), 60)  # it is up, reading stdin again
+        bot.send_signal(signal.SIGINT)  # stdin stays open: no line and no end of input will come
+        assert await asyncio.wait_for(bot.wait(), 30) == 0  # before the fix: stuck until Enter
+    finally:
+        if bot.returncode is None:
+            bot.kill()
+            await bot.wait()

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from adapters.app import App
+from adapters.console.adapter import printable
 from bot.calendar.source import CalendarSource
 from bot.config import Settings
 from tests.conftest import SHIPPED_EVENTS
@@ -41,8 +42,8 @@ async def test_next() -> None:
     assert "When: Tuesday, 19 January 2027, 19:00–21:00 IST (in 8 weeks)" in out
     assert "Where: venue to be announced (we are looking for a host!)" in out
     assert "19:15–20:00  🎤 Talk to be announced (yours?)" in out
-    assert "🙋 This meetup still needs speakers and venue. See /cfp to help." in out
-    assert "🗣 in Hebrew · 🎥 filmed" in out
+    assert "🙋 This meetup still needs speakers and a venue. See /cfp to help." in out
+    assert "📝 planned, details may change · 🗣 in Hebrew" in out
 
 
 async def test_next_the_day_before_says_tomorrow() -> None:
@@ -108,7 +109,7 @@ async def test_event_by_number_and_by_id() -> None:
 async def test_event_with_wrong_arguments_gets_usage() -> None:
     out = await chat("/event", "/event 9", "/event nope")
     assert out.count("Usage: /event <id or number>") == 2
-    assert "There are 1 upcoming meetups" in out
+    assert "There is only 1 upcoming meetup: number 1." in out
     assert "No meetup with id “nope”" in out
 
 
@@ -145,8 +146,9 @@ async def test_cfp_shows_the_standing_call() -> None:
     out = await chat("/cfp")
     assert "always looking for speakers and venues" in out
     assert "XDP and the eXpress Data Path" in out and "DPDK" in out
-    assert "still needs speakers and venue" in out
+    assert "still needs speakers and a venue" in out
     assert "Host a meetup:" in out
+    assert "Our meetup.com group: https://www.meetup.com/Tel-Aviv-Yafo-Linux-Kernel-Meetup/" in out
 
 
 async def test_about() -> None:
@@ -168,3 +170,14 @@ async def test_nothing_typed_crashes_the_bot(line: str) -> None:
     out = await chat(line, "/about")
     assert "Tel Aviv-Yafo Linux Kernel Meetup" in out  # still answering afterwards
     assert "something went wrong" not in out
+
+
+async def test_control_characters_and_terminal_escapes_from_input_never_reach_the_terminal() -> None:
+    # A query echoed back ("No talks about …") carries what was typed: colours, a title change
+    # (OSC), a bell, a backspace, a bidi override, a C1 control.
+    typed = "/talks \x1b[31mquantum\x1b[0m\x1b]0;pwned\x07\x08\u202e\x9b2J"
+    out = await chat(typed, "/speaker \x1b[2Jnobody\x00")
+    assert "quantum" in out and "nobody" in out  # the text itself still gets an answer
+    for bad in ("\x1b", "\x07", "\x08", "\x00", "\u202e", "\x9b"):
+        assert bad not in out
+    assert printable("a\tb\nc\x1b[1md\x1b(B") == "a\tb\ncd"  # newlines and tabs stay

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
+from adapters.cli import main as cli_main
 from bot.calendar.loader import CalendarError, parse_calendar
 from tests.conftest import COMMUNITY_YAML
 
@@ -173,9 +175,10 @@ def test_bad_url_and_needs() -> None:
 
 
 def test_bad_announce_target_and_reminder() -> None:
-    community = COMMUNITY_YAML + "  announce: [telegram:-100123, whatsapp:42]\n  reminders:\n    - before: soon\n"
-    errors = errors_of(community + GOOD_EVENT)
-    assert any("community.announce[1]: expected telegram:<id> or slack:<id>, got 'whatsapp:42'" in e for e in errors)
+    announce = "  announce: [telegram:-100123, whatsapp:42, '#general']\n"
+    errors = errors_of(COMMUNITY_YAML + announce + "  reminders:\n    - before: soon\n" + GOOD_EVENT)
+    assert not any("'whatsapp:42'" in e for e in errors)  # any platform: `check` warns when it is not running
+    assert any("community.announce[2]: expected platform:<id>, got '#general'" in e for e in errors)
     assert any("community.reminders[0].before: expected a duration such as 2h or 90m" in e for e in errors)
 
 
@@ -212,3 +215,69 @@ def test_a_slot_and_an_end_may_cross_midnight() -> None:
 def test_a_reversed_slot_is_still_a_mistake_not_a_23_hour_slot() -> None:
     error = only_error(COMMUNITY_YAML + GOOD_EVENT.replace("19:30-20:15", "20:15-19:30"))
     assert "the slot ends (19:30) before it starts (20:15)" in error
+
+
+def test_text_fields_keep_the_text_that_yaml_1_1_reads_as_another_type() -> None:
+    """Issue 10, item 15: `title: on` was "True", `1.10` was "1.1", `language: no` was False."""
+    text = COMMUNITY_YAML.replace("language: Hebrew", "language: no") + GOOD_EVENT.replace(
+        "    title: First meetup\n", "    title: on\n    language: NO\n    filmed: yes\n"
+    ).replace("      - title: A talk\n", "      - title: 1.10\n        tags: [off, 0x1F, 2.50]\n").replace(
+        "        speakers: [ada]\n", "        speakers: [ada]\n        language: y\n"
+    ).replace("    name: Ada Lovelace", "    name: 007").replace(
+        "    address: 1 Main St", "    address: 1_000\n    notes: Yes"
+    )
+    data = parse_calendar(text, "cal.yaml")
+    event = data.events[0]
+    talk = event.talks[0]
+    assert data.community.language == "no"
+    assert (event.title, event.language) == ("on", "NO")
+    assert event.filmed is True  # a true-or-false field still reads yes as true
+    assert (talk.title, talk.tags, talk.language) == ("1.10", ("off", "0x1f", "2.50"), "y")
+    assert talk.speakers[0].name == "007"
+    assert event.venue is not None and (event.venue.address, event.venue.notes) == ("1_000", ("Yes",))
+
+
+def test_keys_are_the_text_as_written() -> None:
+    community = COMMUNITY_YAML + "  topic_aliases:\n    on: [off, 1.10]\n"
+    data = parse_calendar(community + GOOD_EVENT, "cal.yaml")
+    assert data.community.topic_aliases == (("on", ("off", "1.10")),)
+    assert "unknown key 'yes'" in only_error(
+        COMMUNITY_YAML + GOOD_EVENT.replace("    venue: hall\n", "    yes: hall\n")
+    )
+
+
+def test_null_is_still_nothing_in_a_text_field() -> None:
+    error = only_error(COMMUNITY_YAML + GOOD_EVENT.replace("    title: First meetup\n", "    title: ~\n"))
+    assert "events[0].title: required field is missing" in error
+
+
+def test_a_huge_bad_value_is_cut_in_the_error() -> None:
+    """Issue 10, item 16: 50 MB in was 50 MB of error out."""
+    huge = "x" * 100_000
+    error = only_error(COMMUNITY_YAML + GOOD_EVENT.replace('end: "21:00"', f"end: {huge}"))
+    assert f"got {'x' * 80!r}… (100,000 characters)" in error
+    assert len(error) < 200
+    error = only_error(COMMUNITY_YAML + GOOD_EVENT.replace("    venue: hall\n", f"    venue: {huge}\n"))
+    assert f"unknown venue {'x' * 80!r}… (100,000 characters)" in error and len(error) < 300
+
+
+def test_check_and_export_read_the_events_file_run_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 10, item 16: `check` and `export` read ./events.yaml while `run` honours EVENTS_FILE."""
+    events = tmp_path / "mine.yaml"
+    events.write_text(COMMUNITY_YAML + GOOD_EVENT)
+    monkeypatch.chdir(tmp_path)  # no events.yaml here
+    monkeypatch.setenv("EVENTS_FILE", str(events))
+    assert cli_main(["check"]) == 0
+    assert f"{events}: OK, 1 meetup" in capsys.readouterr().out
+    assert cli_main(["export", "--format", "json"]) == 0
+    assert '"first"' in capsys.readouterr().out
+
+
+def test_check_cuts_a_huge_bad_value(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    events = tmp_path / "events.yaml"
+    events.write_text(COMMUNITY_YAML + GOOD_EVENT.replace("    venue: hall\n", f"    url: {'y' * 200_000}\n"))
+    assert cli_main(["check", str(events)]) == 1
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.endswith(f"events[0].url: expected an http(s) URL, got {'y' * 80!r}… (200,000 characters)")

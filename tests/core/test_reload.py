@@ -1,11 +1,11 @@
-"""A running bot picks up a good edit of events.yaml within 2 s and survives a bad one."""
+"""A running bot picks up a good edit of events.yaml and survives a bad one."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import shutil
-import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -16,14 +16,19 @@ from tests.conftest import SHIPPED_EVENTS
 RENAMED = "Fast Packets - XDP, eBPF and Kernel Bypass"
 
 
-async def wait_for(predicate: object, timeout: float = 2.0) -> float:
-    """Poll until predicate() is true; return the seconds it took (fails after timeout)."""
-    start = time.monotonic()
-    while not predicate():  # type: ignore[operator]
-        if time.monotonic() - start > timeout:
-            pytest.fail(f"not true within {timeout} s")
-        await asyncio.sleep(0.02)
-    return time.monotonic() - start
+def adoption(source: CalendarSource) -> Awaitable[bool]:
+    """Resolves when the source adopts a new calendar (its change listeners run on the loop)."""
+    event = asyncio.Event()
+    source.on_change(lambda old, new: event.set())
+    return asyncio.wait_for(event.wait(), 30)  # a guard against a hang, not a timing check
+
+
+async def until(predicate: Callable[[], bool]) -> None:
+    """Until `predicate` holds. For state a worker thread publishes, which no event announces;
+    the 30 s is a guard against a hang, not a timing check."""
+    async with asyncio.timeout(30):
+        while not predicate():
+            await asyncio.sleep(0.01)
 
 
 @pytest.fixture
@@ -33,15 +38,16 @@ def events_file(tmp_path: Path) -> Path:
     return path
 
 
-async def test_good_edit_is_live_within_two_seconds(events_file: Path) -> None:
+async def test_a_good_edit_goes_live_while_running(events_file: Path) -> None:
     source = CalendarSource.from_file(events_file)
     changes: list[str] = []
     source.on_change(lambda old, new: changes.append(new.events[-1].title))
     watcher = asyncio.create_task(source.watch(interval=0.2))
     try:
+        live = adoption(source)
         events_file.write_text(events_file.read_text().replace(RENAMED, "Renamed meetup"))
-        took = await wait_for(lambda: source.current.get("2027-01-19-fast-packets").title == "Renamed meetup")
-        assert took < 2.0
+        await live
+        assert source.current.get("2027-01-19-fast-packets").title == "Renamed meetup"
         assert changes == ["Renamed meetup"]
     finally:
         watcher.cancel()
@@ -59,18 +65,19 @@ async def test_bad_edit_keeps_the_last_good_calendar_and_logs_every_error(
                 "  - id: 2027-01-19-fast-packets\n", "  - id: 2027-01-19-fast-packets\n    strat: x\n"
             )
             events_file.write_text(text.replace("timezone: Asia/Jerusalem", "timezone: Nowhere/Land"))
-            await wait_for(lambda: source.last_errors != ())
+            await until(lambda: source.last_errors != ())
         assert source.current is good
         assert any("still serving the last good calendar" in r.getMessage() for r in caplog.records)
         assert len(source.last_errors) == 2
         assert any("community.timezone: unknown timezone 'Nowhere/Land'" in e for e in source.last_errors)
         assert any(".strat: unknown key 'strat'" in e for e in source.last_errors)
         # Fixing the file brings the new calendar in.
+        live = adoption(source)
         events_file.write_text(
             events_file.read_text().replace("    strat: x\n", "").replace("Nowhere/Land", "Asia/Jerusalem")
         )
-        await wait_for(lambda: source.current is not good)
-        assert source.last_errors == ()
+        await live
+        assert source.current is not good and source.last_errors == ()
     finally:
         watcher.cancel()
 

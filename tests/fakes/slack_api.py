@@ -228,6 +228,16 @@ class FakeSlack:
                 "blocks": args.get("blocks", []),
             }
             return {"ok": True, "channel": args.get("channel"), "ts": ts, "message": message}
+        if method == "chat.update":
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts"), "text": args.get("text", "")}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"1700000000.{next(self._ids):06d}"}
+        if method == "views.open":
+            if not args.get("trigger_id"):
+                return {"ok": False, "error": "invalid_trigger_id"}
+            view = args.get("view")
+            view = json.loads(view) if isinstance(view, str) else view
+            return {"ok": True, "view": {"id": f"V{next(self._ids):08d}", **(view or {})}}
         if method == "users.info":
             user = self.users.get(str(args.get("user")))
             if user is None:
@@ -269,3 +279,55 @@ async def _arguments(request: web.Request) -> dict[str, Any]:
     elif request.method == "POST" and request.can_read_body:
         args.update(dict(await request.post()))
     return args
+
+
+# ---- interactive payloads (what Slack posts as `payload=<json>` for buttons and modals) -----------
+
+
+def block_actions(
+    value: str, *, channel: str = "C0GENERAL", message_ts: str = "1700000000.000001", user: str = "UMEMBER"
+) -> dict[str, Any]:
+    """A press of a command button whose `value` is `value`, on the message `message_ts`."""
+    return {
+        "type": "block_actions",
+        "team": {"id": TEAM_ID, "domain": "meetup-fake"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
+        "api_app_id": "A0MEETUP",
+        "trigger_id": f"trig-{next(_payload_ids)}",
+        "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False},
+        "channel": {"id": channel, "name": "general"},
+        "message": {"type": "message", "ts": message_ts, "user": BOT_USER_ID, "text": ""},
+        "response_url": "http://127.0.0.1:9/unused",
+        "actions": [
+            {
+                "type": "button",
+                "action_id": "cmd-0",
+                "block_id": "b0",
+                "value": value,
+                "text": {"type": "plain_text", "text": "button"},
+                "action_ts": "1700000001.000001",
+            }
+        ],
+    }
+
+
+def view_submission(view: dict[str, Any], values: dict[str, str], *, user: str = "UMEMBER") -> dict[str, Any]:
+    """The submission of an opened modal `view` (as views.open received it) with these values."""
+    state = {
+        block["block_id"]: {
+            block["element"]["action_id"]: {"type": "plain_text_input", "value": values.get(block["block_id"])}
+        }
+        for block in view.get("blocks", [])
+        if block.get("type") == "input"
+    }
+    return {
+        "type": "view_submission",
+        "team": {"id": TEAM_ID, "domain": "meetup-fake"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
+        "api_app_id": "A0MEETUP",
+        "trigger_id": f"trig-{next(_payload_ids)}",
+        "view": {**view, "id": "V0001", "team_id": TEAM_ID, "state": {"values": state}},
+    }
+
+
+_payload_ids = itertools.count(1)

@@ -50,9 +50,13 @@ from typing import IO, Any
 
 from aiohttp import web
 
+from tests.fakes.telegram_buttons import ButtonsApi
+
 BOT_ID = 7000001
 BOT_USERNAME = "MeetupTestBot"
 SEND_METHODS = frozenset({"sendMessage", "sendDocument"})
+# What the flood limits count (enforce_limits): posts, and edits of posted messages too.
+LIMITED_METHODS = SEND_METHODS | {"editMessageText"}
 # Form-encoded parameters that carry JSON (PTB encodes every non-string value as JSON).
 JSON_FIELDS = frozenset(
     {
@@ -153,6 +157,7 @@ class SentMessage:
     caption: str | None = None
     filename: str | None = None
     document: bytes | None = None
+    reply_markup: dict[str, Any] | None = None  # inline keyboard (editMessageText may change it)
     at: float = field(default_factory=time.time)
 
     def as_json(self) -> dict[str, Any]:
@@ -162,7 +167,9 @@ class SentMessage:
         return out
 
 
-class FakeBotApi:
+class FakeBotApi(ButtonsApi):
+    """See the module docstring; button presses, answers and edits: tests/fakes/telegram_buttons.py."""
+
     def __init__(
         self,
         token: str | None = None,
@@ -187,6 +194,7 @@ class FakeBotApi:
             "supports_inline_queries": False,
         }
         self.sent: list[SentMessage] = []
+        self._buttons_init()
         self.calls: list[tuple[str, dict[str, Any]]] = []  # every API call: (method, params)
         self.commands: list[dict[str, Any]] | None = None
         self.webhook: dict[str, Any] | None = None
@@ -385,7 +393,7 @@ class FakeBotApi:
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return _error(404, "Not Found: method not found")
-        if method in SEND_METHODS and self.enforce_limits:
+        if method in LIMITED_METHODS and self.enforce_limits:
             wait = self._flood_wait(params.get("chat_id"))
             if wait:
                 self.rejected_429 += 1
@@ -487,6 +495,7 @@ class FakeBotApi:
                 message_thread_id=params.get("message_thread_id"),
                 reply_to_message_id=(params.get("reply_parameters") or {}).get("message_id"),
                 link_preview_disabled=bool(preview.get("is_disabled")),
+                reply_markup=params.get("reply_markup"),
             )
         )
 

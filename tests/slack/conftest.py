@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -43,15 +43,26 @@ class RecordingStatus:
         self.inactive: list[tuple[ChatRef, str]] = []
         self.joined: list[ChatRef] = []
         self.moved: list[tuple[ChatRef, ChatRef]] = []
+        self._told = asyncio.Condition()
+
+    async def wait_for(self, predicate: Callable[[], bool]) -> None:
+        """Until `predicate` holds; re-checked each time the listener is told something."""
+        async with asyncio.timeout(10), self._told:  # a guard against a hang, not a timing check
+            await self._told.wait_for(predicate)
+
+    async def _record(self, into: list[Any], item: Any) -> None:
+        async with self._told:
+            into.append(item)
+            self._told.notify_all()
 
     async def chat_joined(self, chat: ChatRef) -> None:
-        self.joined.append(chat)
+        await self._record(self.joined, chat)
 
     async def chat_inactive(self, chat: ChatRef, reason: str) -> None:
-        self.inactive.append((chat, reason))
+        await self._record(self.inactive, (chat, reason))
 
     async def chat_moved(self, old: ChatRef, new: ChatRef) -> None:
-        self.moved.append((old, new))
+        await self._record(self.moved, (old, new))
 
 
 class Gate:
@@ -60,10 +71,15 @@ class Gate:
     def __init__(self) -> None:
         self.entered = asyncio.Event()
         self.opened = asyncio.Event()
+        self.cancelled = asyncio.Event()  # the answer was given up on (a stop that does not wait)
 
     async def handler(self, req: Request) -> Answer:
         self.entered.set()
-        await self.opened.wait()
+        try:
+            await self.opened.wait()
+        except asyncio.CancelledError:
+            self.cancelled.set()
+            raise
         return text_reply("finally")
 
 

@@ -14,7 +14,7 @@ from adapters.slack.adapter import SlackAdapter
 from adapters.slack.manifest import BOT_EVENTS, build_manifest
 from bot.calendar.source import CalendarSource
 from bot.chat.commands import CommandRegistry
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from tests.conftest import SHIPPED_EVENTS, assemble_core
 from tests.fakes.clock import FixedClock
 from tests.slack.conftest import BOT_TOKEN, NOW
@@ -77,9 +77,8 @@ def test_app_builds_the_slack_adapter_when_a_bot_token_is_set() -> None:
 
 def test_http_mode_without_a_port_is_a_clear_error() -> None:
     settings = Settings.from_env({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": "s" * 32})
-    app = App(settings, CalendarSource.from_file(SHIPPED_EVENTS))
-    with pytest.raises(ValueError, match="PORT"):
-        app.build_adapters()
+    with pytest.raises(SettingsError, match=r"SLACK_SIGNING_SECRET .*needs PORT set"):
+        App(settings, CalendarSource.from_file(SHIPPED_EVENTS))
 
 
 def test_cli_refuses_a_broken_events_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 
+from adapters.base import StartError
 from adapters.slack.adapter import SlackAdapter
 from adapters.web.server import HttpServer
 from bot.announce.outbound import SendError
@@ -99,7 +100,7 @@ async def test_a_full_run_logs_no_secret(
 
     # A start-up with a wrong app token fails loudly, still without printing the right one.
     broken = SlackAdapter(BOT_TOKEN, registry, app_token="xapp-wrong", api_url=fake.api_url)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(StartError):
         await broken.start(bot.handle)
 
     text = "\n".join(everything.lines)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from adapters.slack.inbound import SeenIds, strip_mentions, team_ids_of, unescape
 from adapters.slack.render import (
     BLOCKS_MAX,
@@ -174,3 +176,32 @@ def test_seen_ids_forget_after_the_ttl_and_stay_bounded() -> None:
     for key in ("Ev2", "Ev3", "Ev4"):
         assert seen.first_time(key)
     assert seen.first_time("Ev1")  # pushed out by the size limit
+
+
+def test_no_text_can_ping_a_whole_channel() -> None:
+    """Text from events.yaml or a user never notifies a channel: `<!channel>` is escaped and a
+    literal @channel / @here / @everyone (any case) gets an invisible word joiner after the `@`."""
+    pings = "@channel <!channel> @Here @everyone <!here|here> <!subteam^S1>"
+    reply = Reply(
+        (
+            Heading(pings),
+            paragraph(pings),
+            Paragraph((Bold(pings), LinkText(pings, "https://example.org/talks"))),
+            BulletList(((Text(pings),),)),
+            Context((pings,)),
+            Actions((LinkText(pings, "https://example.org"),)),
+            Attachment("notes.txt", b"x", "text/plain", caption=pings),
+        )
+    )
+    parts = render(reply)
+    rendered = repr([(p.text, p.blocks) if isinstance(p, SlackMessage) else (p.comment,) for p in parts])
+    for ping in ("@channel", "@Here", "@everyone"):
+        assert ping not in rendered
+    # Slack parses `<!...>` in mrkdwn (fallback text, sections, context, file comments), not in plain_text.
+    mrkdwn = [p.comment for p in parts if isinstance(p, SlackFile)]
+    for part in parts:
+        if isinstance(part, SlackMessage):
+            mrkdwn += [part.text, *re.findall(r"'type': 'mrkdwn', 'text': '([^']*)'", repr(part.blocks))]
+    assert len(mrkdwn) >= 5 and not any("<!" in text for text in mrkdwn)
+    assert "@\u2060channel &lt;!channel&gt;" in mrkdwn[0]  # still reads the same
+    assert escape("mail me@here.org") == "mail me@here.org"  # not a mention: untouched

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from adapters.base import StartError
 from adapters.slack.adapter import SlackAdapter
 from bot.chat.commands import CommandRegistry
 from bot.chat.core import Bot
@@ -74,14 +75,14 @@ async def test_stop_closes_the_socket(fake: FakeSlack, bot: Bot, registry: Comma
 
 async def test_bad_app_token_fails_start_up(fake: FakeSlack, bot: Bot, registry: CommandRegistry) -> None:
     adapter = SlackAdapter(BOT_TOKEN, registry, app_token="xapp-wrong", api_url=fake.api_url)
-    with pytest.raises(RuntimeError, match=r"apps\.connections\.open failed: invalid_auth"):
+    with pytest.raises(StartError, match=r"apps\.connections\.open failed: invalid_auth"):
         await adapter.start(bot.handle)
     assert fake.socket_connections == 0
 
 
 async def test_bad_bot_token_fails_start_up(fake: FakeSlack, bot: Bot, registry: CommandRegistry) -> None:
     adapter = SlackAdapter("xoxb-wrong", registry, app_token=APP_TOKEN, api_url=fake.api_url)
-    with pytest.raises(RuntimeError, match=r"auth\.test failed: invalid_auth"):
+    with pytest.raises(StartError, match=r"auth\.test failed: invalid_auth"):
         await adapter.start(bot.handle)
 
 

@@ -14,22 +14,22 @@ from tests.fakes.telegram_api import FakeBotApi
 from tests.telegram.conftest import EVENTS, GROUP, TOKEN
 
 
-def settings(tmp_path: Path, **telegram: str) -> Settings:
+def settings(tmp_path: Path, **env: str) -> Settings:
     return Settings(
-        events_file=EVENTS, database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}", scheduler_enabled=False, **telegram
-    )  # type: ignore[arg-type]
+        events_file=EVENTS, database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}", scheduler_enabled=False, env=env
+    )
 
 
 def test_token_adds_telegram_and_drops_the_console(tmp_path: Path) -> None:
     source = CalendarSource.from_file(EVENTS)
-    with_token = App(settings(tmp_path, telegram_token=TOKEN), source).build_adapters()
+    with_token = App(settings(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN), source).build_adapters()
     assert [type(a) for a in with_token] == [TelegramAdapter]
     without = App(settings(tmp_path), source).build_adapters()
     assert [type(a) for a in without] == [ConsoleAdapter]
 
 
 async def test_app_answers_in_a_telegram_group(tmp_path: Path, api: FakeBotApi) -> None:
-    app = App(settings(tmp_path, telegram_token=TOKEN, telegram_api_url=api.url), CalendarSource.from_file(EVENTS))
+    app = App(settings(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.url), CalendarSource.from_file(EVENTS))
     running = asyncio.create_task(app.run())
     try:
         await api.wait_calls("getUpdates")

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from telegram.error import BadRequest
 
+from adapters.base import StartError
 from adapters.telegram.adapter import SECRET_HEADER, TelegramAdapter
 from adapters.web.server import HttpServer
 from bot.chat.core import Bot
@@ -86,7 +86,7 @@ async def test_failed_set_webhook_fails_the_start_and_leaves_nothing_running(api
         http_server=HttpServer(host="127.0.0.1", port=0),
         options=FAST,
     )
-    with pytest.raises(BadRequest, match=r"(?i)https url"):
+    with pytest.raises(StartError, match=r"Telegram refused to start the bot: .*(?i:https url)"):
         await adapter.start(core.handle)
     assert not adapter.application.running
     await adapter.stop()  # and stopping again is harmless

@@ -1,0 +1,74 @@
+"""Telegram as a plugged-in platform: its settings, its service accounts, and how it is built.
+
+Imports no python-telegram-bot: reading settings and checking events.yaml stay fast, and PTB is
+loaded only when the adapter is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from adapters.plugin import Platform
+from bot.config import SettingsError, port_setting, url_setting
+
+if TYPE_CHECKING:
+    from adapters.base import Adapter
+    from adapters.plugin import AdapterParts
+
+NAME = "telegram"
+# "GroupAnonymousBot": every anonymous group admin posts as this one user, so the id says
+# nothing about who wrote the message.
+ANONYMOUS_ADMIN_ID = 1087968824
+# The service account for messages forwarded from a linked channel: also nobody.
+CHANNEL_BOT_ID = 136817688
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramSettings:
+    token: str | None = field(default=None, repr=False)
+    api_url: str | None = None  # a self-hosted Bot API server, or the tests' fake
+    webhook_url: str | None = None  # webhook mode when set, long polling otherwise
+    webhook_secret: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> TelegramSettings:
+        settings = cls(
+            token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
+            api_url=url_setting(env, "TELEGRAM_API_URL"),
+            webhook_url=url_setting(env, "TELEGRAM_WEBHOOK_URL", https_only=True),
+            webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
+        )
+        if settings.token and settings.webhook_url and port_setting(env) is None:
+            raise SettingsError("TELEGRAM_WEBHOOK_URL", "needs PORT set: webhook mode listens on the shared HTTP port")
+        return settings
+
+    @property
+    def enabled(self) -> bool:
+        return self.token is not None
+
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.token, self.webhook_secret) if s)
+
+    def build(self, parts: AdapterParts) -> Adapter:
+        from adapters.telegram.adapter import TelegramAdapter  # PTB is imported only when Telegram is on
+
+        assert self.token is not None
+        return TelegramAdapter(
+            self.token,
+            parts.registry,
+            api_url=self.api_url,
+            webhook_url=self.webhook_url,
+            webhook_secret=self.webhook_secret,
+            http_server=parts.http,
+            status=parts.status,
+        )
+
+
+TELEGRAM = Platform(
+    NAME,
+    TelegramSettings.from_env,
+    "TELEGRAM_BOT_TOKEN",
+    service_accounts=frozenset({str(ANONYMOUS_ADMIN_ID), str(CHANNEL_BOT_ID)}),
+)

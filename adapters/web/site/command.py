@@ -1,0 +1,53 @@
+"""`meetup-bot site build OUT`: the command line of the website. Imports Jinja2 and the
+renderer only when the command runs, so other modes never load them."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.calendar.loader import CalendarError, load_calendar_data
+from bot.clock import system_clock
+from bot.wording import plural
+
+
+def add_parser(sub: Any) -> None:
+    site = sub.add_parser("site", help="the community's website: `site build OUT` writes it for a static host")
+    site_sub = site.add_subparsers(dest="site_command", required=True)
+    build = site_sub.add_parser("build", help="write every page, the feeds and the static files into OUT")
+    build.add_argument("out", help="the directory to write (created if missing)")
+    build.add_argument("--events", help="the events file (default: $EVENTS_FILE or events.yaml)")
+    build.add_argument("--base-url", help="where the site will live, e.g. https://kerneltlv.github.io/ (for cards)")
+    build.add_argument("--bot-username", help="the Telegram bot for the /cfp deep link ($TELEGRAM_BOT_USERNAME)")
+    build.set_defaults(func=cmd_build)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from adapters.web.site.build import build_site
+    from adapters.web.site.render import SiteOptions
+    from bot.calendar.calendar import Calendar
+
+    events = Path(args.events or os.environ.get("EVENTS_FILE") or "events.yaml")
+    try:
+        data = load_calendar_data(events)
+    except CalendarError as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        print(f"cannot build the site: {events} has {plural(len(exc.errors), 'error')}", file=sys.stderr)
+        return 1
+    out = Path(args.out)
+    try:
+        stamp = datetime.fromtimestamp(events.stat().st_mtime, UTC)
+        result = build_site(
+            Calendar(data), out, now=system_clock(), stamp=stamp,
+            options=SiteOptions.from_env(args.base_url, args.bot_username),
+        )  # fmt: skip
+    except OSError as error:
+        print(f"cannot build the site: {error}", file=sys.stderr)
+        return 1
+    print(f"{out}: {result.pages} pages, {result.files} files, {result.bytes / 1024:.0f} KB, from {events}")
+    return 0

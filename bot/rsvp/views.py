@@ -1,0 +1,141 @@
+"""How RSVP looks: the count line and buttons under a meetup card, the answers to /going,
+/notgoing and /mine, the organisers' attendee list, and the private messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from bot.calendar.model import Community, Event
+from bot.chat import views
+from bot.chat.reply import Block, Bold, BulletList, Button, Buttons, Context, Heading, Inline, Reply, Text, paragraph
+from bot.rsvp.model import Attendee, Counts, RsvpState
+from bot.wording import plural
+
+GOING_LABEL, NOT_GOING_LABEL = "✅ Going", "🚫 Can't go"
+COMMAND_MAX = 64  # bytes: a button's command travels in Telegram's callback_data
+
+
+def count_line(counts: Counts, seats: int | None, *, closed: bool = False) -> str:
+    """ "34 going · 80 seats", "80 going · full · 3 on the waitlist", "12 said they were coming"."""
+    if closed:
+        return f"{counts.going} said they were coming"
+    parts = [f"{counts.going} going"]
+    if seats is not None:
+        parts.append("full" if counts.going >= seats else f"{seats} seats")
+    if counts.waitlist:
+        parts.append(f"{counts.waitlist} on the waitlist")
+    return " · ".join(parts)
+
+
+def buttons(event: Event) -> Buttons | None:
+    """Going / Can't go for the meetup; None when its id is too long for a button's payload."""
+    going, not_going = f"/going {event.id}", f"/notgoing {event.id}"
+    if len(not_going.encode()) > COMMAND_MAX:
+        return None
+    return Buttons((Button(GOING_LABEL, going), Button(NOT_GOING_LABEL, not_going)))
+
+
+def with_rsvp(card: Reply, event: Event, counts: Counts, *, open_: bool) -> Reply:
+    """The card with the count under it, and the buttons while answers are taken."""
+    extra: list[Block] = []
+    if not event.is_cancelled and (open_ or counts.going):
+        extra.append(Context(("👥 " + count_line(counts, event.seats, closed=not open_),)))
+    row = buttons(event) if open_ else None
+    if row is not None:
+        extra.append(row)
+    return replace(card, blocks=(*card.blocks, *extra))
+
+
+def when(event: Event, community: Community) -> str:
+    return views.short_date(event, community.timezone)
+
+
+def answer_text(event: Event, community: Community, after: RsvpState, before: RsvpState | None, position: int | None,
+                counts: Counts) -> str:  # fmt: skip
+    """What the person who answered is told (privately, for a button press)."""
+    title = f"{event.title} ({when(event, community)})"
+    if after is RsvpState.GOING:
+        lead = "You are already going to" if before is RsvpState.GOING else "✅ You are going to"
+        return f"{lead} {title}. {count_line(counts, event.seats)}."
+    if after is RsvpState.WAITLIST:
+        place = f"number {position} " if position else ""
+        return (
+            f"⏳ {event.title} is full: you are {place}on the waitlist. "
+            "If a seat frees up you move up, and I will tell you privately."
+        )
+    if before is RsvpState.GOING and event.seats is not None:
+        return f"Noted: you can't make it to {title}. Your seat goes to the next person on the waitlist, if any."
+    if before is RsvpState.WAITLIST:
+        return f"Noted: you can't make it to {title}; you are off the waitlist."
+    return f"Noted: you can't make it to {title}."
+
+
+def closed_text(event: Event, community: Community, now: datetime) -> str:
+    if event.is_cancelled:
+        return f"❌ {event.title} is cancelled, so there is nothing to answer. /next shows what comes next."
+    return f"{event.title} has started ({when(event, community)}): answers are closed."
+
+
+def mine(answers: Sequence[tuple[Event, Attendee]], community: Community) -> Reply:
+    if not answers:
+        return paragraph_reply("You have not said you are going to any upcoming meetup. /next has the next one.")
+    items: list[tuple[Inline, ...]] = []
+    for event, attendee in answers:
+        status = "going" if attendee.state is RsvpState.GOING else "on the waitlist"
+        items.append((Bold(event.title), Text(f" — {when(event, community)}, {status} · /notgoing {event.id}")))
+    return Reply((Heading("Meetups you are going to"), BulletList(tuple(items))), disable_link_preview=True)
+
+
+def attendees(event: Event, community: Community, people: Sequence[Attendee], *, past: bool, names: bool) -> Reply:
+    """The organisers' view: counts, then (in a private chat) names and the waitlist."""
+    going = [a for a in people if a.state is RsvpState.GOING]
+    waiting = [a for a in people if a.state is RsvpState.WAITLIST]
+    declined = sum(1 for a in people if a.state is RsvpState.NOT_GOING)
+    counts = Counts(len(going), len(waiting), declined)
+    blocks: list[Block] = [Heading(f"Attendees: {event.title} ({when(event, community)})")]
+    summary = count_line(counts, event.seats, closed=past)
+    blocks.append(paragraph(f"{summary}; {plural(declined, 'person', 'people')} can't go."))
+    if not names:
+        blocks.append(paragraph("Names are shown only in a private chat with me."))
+        return Reply(tuple(blocks))
+    if going:
+        blocks.append(paragraph(Bold("Going")))
+        blocks.append(BulletList(tuple(_person_item(i, a) for i, a in enumerate(going, 1))))
+    if waiting:
+        blocks.append(paragraph(Bold("Waitlist")))
+        blocks.append(BulletList(tuple(_person_item(i, a) for i, a in enumerate(waiting, 1))))
+    blocks.append(Context((f"Guest list for the host: meetup-bot attendees {event.id} --format csv",)))
+    return Reply(tuple(blocks), disable_link_preview=True)
+
+
+def _person_item(index: int, attendee: Attendee) -> tuple[Inline, ...]:
+    person = attendee.person
+    handle = f" (@{person.username})" if person.username else ""
+    return (Text(f"{index}. {person.name or person.user_id}{handle} — {person.platform}"),)
+
+
+def promoted(event: Event, community: Community) -> Reply:
+    return Reply(
+        (
+            Heading(f"🎉 A seat freed up: you are going to {event.title}"),
+            paragraph(f"{when(event, community)}. Can't make it after all? /notgoing {event.id} frees the seat."),
+        )
+    )
+
+
+def cancelled(event: Event, community: Community) -> Reply:
+    return Reply(
+        (
+            Heading(f"❌ Cancelled: {event.title}"),
+            paragraph(
+                f"The meetup on {when(event, community)} you said you would come to will not take place. "
+                "/next shows what comes next."
+            ),
+        )
+    )
+
+
+def paragraph_reply(text: str) -> Reply:
+    return Reply((paragraph(text),))

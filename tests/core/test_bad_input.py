@@ -1,0 +1,95 @@
+"""Hostile and odd arguments, typed to every command of the core as the app assembles it:
+each gets one short, clear answer, never "something went wrong", never the input echoed whole."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.calendar.source import CalendarSource
+from bot.wording import clip, plural
+from tests.conftest import SHIPPED_EVENTS, assemble_core
+from tests.core.chat_harness import ask_all
+from tests.fakes.clock import FixedClock
+
+TZ = ZoneInfo("Asia/Jerusalem")
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=TZ)
+FAILED = "something went wrong"
+
+
+async def say(text: str) -> list[str]:
+    return [r.plain_text() for r in await ask_all(text, NOW)]
+
+
+# ---- numbers: ASCII digits only, bounded length ---------------------------------------------
+
+HUGE_NUMBER = "9" * 5000
+
+
+@pytest.mark.parametrize(
+    "line",
+    [f"/event {HUGE_NUMBER}", f"/ics {HUGE_NUMBER}", f"/past {HUGE_NUMBER}", "/event ²", "/ics ²", "/past ①",
+     "/event ٣", "/past ٣", "/event 00000000000000000000001", "/past 0"],
+)  # fmt: skip
+async def test_odd_numbers_get_the_usage_not_a_traceback(line: str, caplog: pytest.LogCaptureFixture) -> None:
+    [answer] = await say(line)
+    assert FAILED not in answer
+    assert "Usage: /" in answer or "No meetup with id" in answer
+    assert HUGE_NUMBER[:100] not in answer
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+
+
+async def test_the_number_of_a_meetup_still_works_and_out_of_range_says_how_many() -> None:
+    [first] = await say("/event 1")
+    assert first.startswith("Fast Packets")
+    [beyond] = await say("/event 2")
+    assert "There is only 1 upcoming meetup: number 1." in beyond and "Usage: /event" in beyond
+    [past] = await say("/past 2")
+    assert past.startswith("The last 2 meetups")
+
+
+# ---- echoes: capped, one short answer whatever the size ---------------------------------------
+
+LONG_WORD = "q" * 100_000
+LONG_WORDS = "lorem " * 20_000
+
+
+def test_clip_keeps_short_text_and_cuts_long_text_with_an_ellipsis() -> None:
+    assert clip("bpf") == "bpf"
+    assert clip("x" * 80) == "x" * 80
+    assert clip("x" * 81) == "x" * 79 + "…"
+    assert clip("a\n\nb") == "a b"
+    assert clip("a" + " " * 400 + "b" * 1000) == "a…"
+    assert len(clip(LONG_WORD)) == 80
+
+
+def test_plural() -> None:
+    assert [plural(n, "venue") for n in (0, 1, 2)] == ["0 venues", "1 venue", "2 venues"]
+    assert plural(1, "reply", "replies") == "1 reply" and plural(3, "reply", "replies") == "3 replies"
+
+
+def every_command() -> list[str]:
+    source = CalendarSource.from_file(SHIPPED_EVENTS)
+    return [command.name for command in assemble_core(source, FixedClock(NOW)).registry]
+
+
+@pytest.mark.parametrize("command", every_command())
+@pytest.mark.parametrize("argument", [LONG_WORD, LONG_WORDS], ids=["one-word", "many-words"])
+async def test_a_huge_argument_gets_one_short_answer(command: str, argument: str) -> None:
+    answers = await say(f"/{command} {argument}")
+    assert len(answers) == 1
+    [answer] = answers
+    assert FAILED not in answer
+    assert len(answer) < 4000, "more than one Telegram message"
+    assert argument[:100] not in answer
+
+
+async def test_the_echo_is_capped_with_an_ellipsis() -> None:
+    [talks] = await say(f"/talks {LONG_WORD}")
+    assert f"No talks about “{'q' * 79}…” yet." in talks
+    [speaker] = await say(f"/speaker {LONG_WORD}")
+    assert f"No speaker called “{'q' * 79}…”" in speaker
+    [event] = await say(f"/event {LONG_WORD}")
+    assert f"No meetup with id “{'q' * 79}…”" in event

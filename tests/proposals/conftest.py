@@ -1,0 +1,127 @@
+"""Fixtures for the proposal tests: an editable copy of events.yaml, a database (a SQLite file, or
+a fresh PostgreSQL schema when TEST_DATABASE_URL is set), and the core as `meetup-bot run`
+assembles it on them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from adapters.platforms import service_accounts
+from bot.assembly import Core, assemble
+from bot.calendar.source import CalendarSource
+from bot.chat.messages import ChatRef, IncomingMessage, UserRef
+from bot.chat.reply import Reply
+from bot.config import Settings, database_url
+from tests.conftest import SHIPPED_EVENTS
+from tests.fakes.clock import FixedClock
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)  # before the shipped 2027-01-19 meetup
+MEETUP = "2027-01-19-fast-packets"
+ORGANISER = UserRef("telegram", "42", "Olga Organiser")
+PROPOSER = UserRef("telegram", "4242", "Ada")
+ORG_CHAT = "telegram:-100999"
+
+
+@pytest.fixture
+def events(tmp_path: Path) -> Path:
+    """The shipped events.yaml, copied so accepting may edit it; organisers' chat set."""
+    path = tmp_path / "events.yaml"
+    shutil.copy(SHIPPED_EVENTS, path)
+    return path
+
+
+def set_organisers_chat(path: Path, chat: str) -> None:
+    body = path.read_text(encoding="utf-8")
+    path.write_text(body.replace("\n  announce: []\n", f"\n  announce: []\n  organisers_chat: {chat}\n", 1))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database URL for the bot: a SQLite file, or its own schema on TEST_DATABASE_URL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+        return
+    if not PG_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    schema = f"prop_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(database_url({"DATABASE_URL": PG_URL}, Path("unused")))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
+    try:
+        yield database_url({"DATABASE_URL": url}, Path("unused"))
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def build(events: Path, db: str, clock: FixedClock, **settings: Any) -> Core:
+    """The core as the app builds it, on this file and database, with its store open."""
+    settings.setdefault("service_accounts", service_accounts())  # as tests.conftest.assemble_core does
+    config = Settings(database_url=db, scheduler_enabled=False, **settings)
+    core = assemble(config, CalendarSource.from_file(events), clock)
+    core.announcements.store.create()
+    return core
+
+
+class RecordingSender:
+    """The far side of the Sender protocol, for in-process tests of the notices."""
+
+    def __init__(self, platform: str = "telegram") -> None:
+        self.platform = platform
+        self.sent: list[tuple[ChatRef, Reply]] = []
+
+    async def send(self, chat: ChatRef, reply: Reply) -> Any:
+        from bot.announce.outbound import SendReceipt
+
+        self.sent.append((chat, reply))
+        return SendReceipt(chat, (str(len(self.sent)),))
+
+    def to(self, chat_id: str) -> list[str]:
+        return [r.plain_text() for c, r in self.sent if c.chat_id == chat_id]
+
+
+@dataclass
+class Chat:
+    """An assembled core spoken to in-process, as a chat would."""
+
+    core: Core
+    clock: FixedClock
+    sender: RecordingSender
+
+    async def say(self, text: str, user: UserRef = PROPOSER, chat: ChatRef | None = None, **extra: Any) -> str:
+        chat = chat or ChatRef(user.platform, user.user_id, is_private=True)
+        message = IncomingMessage(chat=chat, sender=user, text=text, received_at=self.clock(), **extra)
+        return "\n".join(r.plain_text() for r in await self.core.bot.handle(message))
+
+    async def replies(self, text: str, user: UserRef = PROPOSER, **extra: Any) -> list[Reply]:
+        chat = extra.pop("chat", None) or ChatRef(user.platform, user.user_id, is_private=True)
+        message = IncomingMessage(chat=chat, sender=user, text=text, received_at=self.clock(), **extra)
+        return await self.core.bot.handle(message)
+
+    async def propose(self, title: str = "XDP for beginners", user: UserRef = PROPOSER) -> str:
+        for line in ("/propose", title, "What XDP is, and how to start.", "Ada Lovelace", "english"):
+            await self.say(line, user)
+        return await self.say("yes", user)
+
+
+@pytest.fixture
+async def chat(events: Path, db_url: str) -> Chat:
+    set_organisers_chat(events, ORG_CHAT)
+    clock = FixedClock(NOW)
+    core = build(events, db_url, clock, organisers=("telegram:42",))
+    sender = RecordingSender()
+    core.announcements.delivery.senders = {"telegram": sender}
+    return Chat(core, clock, sender)

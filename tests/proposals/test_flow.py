@@ -1,0 +1,136 @@
+"""The proposal flow through the assembled core, on SQLite and PostgreSQL: the conversation and
+its checks, limits, expiry, review, the events.yaml edit, /cfp, /withdraw and /forget."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.calendar.loader import load_calendar_data
+from bot.chat.messages import ChatRef, UserRef
+from bot.chat.reply import Buttons, ReplyTarget
+from bot.proposals.model import Status
+from tests.proposals.conftest import MEETUP, ORGANISER, PROPOSER, Chat
+
+
+async def test_the_conversation_asks_in_order_and_asks_again_on_bad_answers(chat: Chat) -> None:
+    assert "1/4 · What is the talk's title?" in await chat.say("/propose")
+    too_long = await chat.say("x" * 201)
+    assert "201 characters" in too_long and "1/4" in too_long
+    assert "2/4" in await chat.say("XDP for beginners")
+    assert "3/4" in await chat.say("An abstract.")
+    assert "4/4 · Will you speak in Hebrew or English?" in await chat.say("Ada Lovelace")
+    assert "Please answer Hebrew or English" in await chat.say("French")
+    summary = await chat.say("HEBREW")
+    assert "Language: Hebrew" in summary and "Send yes" in summary
+    assert "yes to submit" in await chat.say("maybe")
+    done = await chat.say("yes")
+    assert "Your talk proposal is T1" in done
+    stored = chat.core.announcements.store.proposals.find()
+    assert [(p.id, p.title, p.speaker, p.language) for p in stored] == [
+        ("T1", "XDP for beginners", "Ada Lovelace", "Hebrew")
+    ]
+    # The organisers' chat got the card with its buttons; the proposer's id is shown only there.
+    [(where, card)] = chat.sender.sent
+    assert where.key == "telegram:-100999"
+    assert "telegram:4242" in card.plain_text() and "telegram:4242" not in done
+    buttons = [b for block in card.blocks if isinstance(block, Buttons) for b in block.buttons]
+    assert [(b.label, b.command) for b in buttons] == [("Accept", "/accept T1"), ("Decline", "/decline T1")]
+
+
+async def test_host_asks_for_a_whole_number_and_no_answers_nothing(chat: Chat) -> None:
+    await chat.say("/host")
+    await chat.say("Acme")
+    await chat.say("1 Rothschild Blvd")
+    assert "whole number" in await chat.say("about eighty")
+    await chat.say("80")
+    assert "Notes: —" in await chat.say("-")
+    assert "nothing was sent" in await chat.say("no")
+    assert chat.core.announcements.store.proposals.find() == []
+
+
+async def test_cancel_and_expiry(chat: Chat) -> None:
+    await chat.say("/propose")
+    assert "Stopped" in await chat.say("/cancel")
+    assert "I answer commands" in await chat.say("A title nobody asked for")
+    await chat.say("/propose")
+    chat.clock.advance(timedelta(hours=24, minutes=1))
+    # Abandoned for a day: the conversation is over and the message is read as any other.
+    assert "I answer commands" in await chat.say("Late title")
+    assert chat.core.announcements.store.proposals.conversation(PROPOSER.key) is None
+
+
+async def test_at_most_five_submissions_a_day(chat: Chat) -> None:
+    for n in range(5):
+        assert f"is T{n + 1}" in await chat.propose(f"Talk {n}")
+    assert "5 submissions in the last 24 hours" in await chat.say("/propose")
+    chat.clock.advance(timedelta(hours=25))
+    assert "1/4" in await chat.say("/propose")
+
+
+async def test_accept_needs_an_organiser_then_edits_events_yaml(chat: Chat) -> None:
+    await chat.propose("XDP <b>for</b> & beginners")
+    path = chat.core.bot.source.path
+    assert path is not None
+    before = path.read_text()
+    [refusal] = await chat.replies(f"/accept T1 {MEETUP}")
+    assert "only the organisers" in refusal.plain_text() and path.read_text() == before
+    answer = await chat.say(f"/accept T1 {MEETUP}", ORGANISER)
+    assert "Accepted" in answer and "19:15 slot" in answer
+    data = load_calendar_data(path)  # the file is valid, and the bot serves it already
+    event = next(e for e in data.events if e.id == MEETUP)
+    assert [(t.title, [s.name for s in t.speakers]) for t in event.talks] == [
+        ("XDP <b>for</b> & beginners", ["Ada Lovelace"])
+    ]
+    served = chat.core.bot.source.current.get(MEETUP)
+    assert served is not None and served.talks[0].title == "XDP <b>for</b> & beginners"
+    assert path.read_text().startswith(before.split("\n", 1)[0])  # the header comment survives
+    assert any("Good news" in text for text in chat.sender.to("4242"))
+    assert "already accepted" in await chat.say("/decline T1", ORGANISER)
+
+
+async def test_a_failing_edit_changes_nothing_and_says_why(chat: Chat) -> None:
+    for line in ("/host", "Acme", "1 Rothschild Blvd", "80", "-", "yes", "/host", "Beta", "2 Herzl St", "50", "-"):
+        await chat.say(line)
+    await chat.say("yes")
+    assert "Accepted" in await chat.say("/accept V1", ORGANISER)  # the next meetup that needs a venue
+    path = chat.core.bot.source.path
+    assert path is not None
+    before = path.read_text()
+    answer = await chat.say(f"/accept V2 {MEETUP}", ORGANISER)
+    assert "did not accept V2" in answer and "already has a venue (Acme)" in answer
+    assert path.read_text() == before
+    assert chat.core.announcements.store.proposals.get(2).status is Status.NEW  # type: ignore[union-attr]
+
+
+async def test_button_presses_route_by_target(chat: Chat) -> None:
+    await chat.propose()
+    group = ChatRef("telegram", "-100999")
+    stranger = UserRef("telegram", "5555", "Eve")
+    [refusal] = await chat.replies("/decline T1", stranger, chat=group, pressed=True, message_id="7")
+    assert refusal.target is ReplyTarget.PRESSER
+    [card] = await chat.replies("/decline T1 not our topic", ORGANISER, chat=group, pressed=True, message_id="7")
+    assert card.target is ReplyTarget.SOURCE_MESSAGE and "Declined" in card.plain_text()
+    notice = chat.sender.to("4242")[-1]
+    assert "not to take it" in notice and "not our topic" in notice
+
+
+async def test_cfp_shows_topics_with_talks_and_the_review_queue(chat: Chat) -> None:
+    await chat.propose("Fast paths with XDP")
+    text = await chat.say("/cfp", UserRef("telegram", "7", "Someone"))
+    assert "XDP and the eXpress Data Path — a talk is proposed" in text
+    assert "DPDK and user-space packet processing — open" in text
+    assert "1 submission under review" in text and "/propose" in text and "/host" in text
+    await chat.say(f"/accept T1 {MEETUP}", ORGANISER)
+    assert "XDP and the eXpress Data Path — ✅ a talk is accepted" in await chat.say("/cfp")
+
+
+async def test_withdraw_and_forget(chat: Chat) -> None:
+    await chat.propose("One")
+    await chat.propose("Two")
+    assert "no open submission" in await chat.say("/withdraw T1", UserRef("telegram", "9", "Other"))
+    assert "Withdrawn" in await chat.say("/withdraw T1")
+    assert "Waiting for review: 1" in await chat.say("/proposals", ORGANISER)
+    forgot = await chat.say("/forget")
+    assert "2 talk proposal(s)" in forgot
+    assert chat.core.announcements.store.proposals.find() == []
+    assert "Nothing to forget" in await chat.say("/forget")

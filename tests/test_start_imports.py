@@ -1,0 +1,54 @@
+"""Start-up imports only what the chosen mode uses (issue 13): measured in a real `meetup-bot run`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT, SHIPPED_EVENTS
+
+# Runs `meetup-bot run` as the console script does; the console ends at EOF on stdin, and then
+# the modules the process loaded are printed.
+PROBE = """
+import sys
+from adapters.cli import main
+code = main(["run"])
+print("LOADED", " ".join(sorted(m for m in sys.modules if m.split(".")[0] in sys.argv[1:])))
+sys.exit(code)
+"""
+HEAVY = ("slack_bolt", "slack_sdk", "aiohttp", "icalendar", "jinja2", "telegram")
+
+
+def loaded_by_run(env: dict[str, str]) -> set[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SLACK_", "PORT", "DATABASE_URL"))}
+    clean.update(env, EVENTS_FILE=str(SHIPPED_EVENTS), MEETUP_BOT_CACHE="off")
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *HEAVY],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env=clean,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    [line] = [line for line in result.stdout.splitlines() if line.startswith("LOADED")]
+    return {name.split(".")[0] for name in line.split()[1:]}
+
+
+def test_console_mode_imports_no_platform_and_no_web_server(tmp_path: object) -> None:
+    loaded = loaded_by_run({"DATABASE_URL": "sqlite://"})
+    assert loaded.isdisjoint({"slack_bolt", "slack_sdk", "aiohttp", "telegram"}), loaded
+    assert loaded.isdisjoint({"icalendar", "jinja2"}), loaded  # feeds and pages: only with PORT
+
+
+def test_the_command_line_imports_only_the_named_subcommand() -> None:
+    heavy = ["adapters.app", "adapters.schedule_command", "adapters.archive_cli", "sqlalchemy", "aiohttp", "icalendar"]
+    code = (
+        "import sys; from adapters.cli import build_parser; build_parser(['check'])\n"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
