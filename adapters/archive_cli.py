@@ -57,6 +57,9 @@ def cmd_import_posts(args: argparse.Namespace) -> int:
     into = Path(args.into)
     posts: list[tuple[str, str]] = []
     unreadable: list[str] = []
+    for raw in args.paths:  # a folder with no posts in it is a wrong path, not "nothing to do"
+        if Path(raw).is_dir() and not post_files([raw]):
+            unreadable.append(f"{raw}: NOT IMPORTED\n  - no posts in this folder ({', '.join(POST_SUFFIXES)})")
     for path in post_files(args.paths):
         try:
             posts.append((str(path), path.read_text(encoding="utf-8")))

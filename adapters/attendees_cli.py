@@ -50,8 +50,10 @@ def cmd_attendees(args: argparse.Namespace) -> int:
         return 1
     event = find(calendar, args.meetup, system_clock())
     if event is None:
+        from bot.wording import clip  # what was typed, quoted back at most 80 characters long
+
         print(
-            f"no meetup {args.meetup!r} in {events_file}; `meetup-bot schedule` and /events list them", file=sys.stderr
+            f"no meetup {clip(args.meetup)!r} in {events_file}: give its id, or its number in /events", file=sys.stderr
         )
         return 1
     try:
@@ -76,9 +78,12 @@ def cmd_attendees(args: argparse.Namespace) -> int:
 
 
 def find(calendar: Calendar, key: str, now: Any) -> Event | None:
-    if key.isdigit():
+    from bot.chat.handlers import small_number  # ASCII digits only: "²" and "①" are not numbers
+
+    if key.isascii() and key.isdigit():
+        number = small_number(key)
         upcoming = calendar.upcoming(now)
-        return upcoming[int(key) - 1] if 1 <= int(key) <= len(upcoming) else None
+        return upcoming[number - 1] if number is not None and 1 <= number <= len(upcoming) else None
     return calendar.get(key)
 
 

@@ -144,10 +144,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code: int = args.func(args)
+        sys.stdout.flush()  # a full disk or a closed pipe shows here, not as a traceback at exit
     except SettingsError as error:  # a bad setting in the environment: a usage error, one line
         print(f"{parser.prog}: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # the reader went away (`| head`): nothing more to tell it
+        _drop_stdout()
+        return 1
+    except OSError as error:  # the output could not be written (`> /dev/full`)
+        _drop_stdout()
+        print(f"{parser.prog}: {error}", file=sys.stderr)
+        return 1
     return code
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's own flush at exit does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
-"""`meetup-bot schedule [--days N]`: a dry run of the reminders and calls ahead.
+"""`meetup-bot schedule [--days N]`: a dry run of the reminders, calls and new-meetup posts ahead.
 
-Lists every reminder and call the bot will post in the next N days, in the community's local
-time, with the chats they go to (ANNOUNCE_CHATS or events.yaml, plus /subscribe'd chats when
-the store is reachable). Sends nothing, writes nothing.
+Lists every reminder, call and new-meetup post the bot will make in the next N days, in the
+community's local time, with the chats they go to (ANNOUNCE_CHATS or events.yaml, plus
+/subscribe'd chats when the store is reachable). Sends nothing, writes nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from pathlib import Path
 from sqlalchemy import inspect
 
 from bot.announce.delivery import targets
-from bot.announce.rules import due_between
+from bot.announce.rules import due_between, new_meetups, unseen
+from bot.announce.scheduler import Timing
 from bot.calendar.loader import CalendarError
 from bot.calendar.source import CalendarSource
 from bot.clock import system_clock
@@ -45,7 +46,7 @@ def start_time(text: str) -> datetime:
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("schedule", help="dry run: every reminder and call due in the next N days")
+    p = sub.add_parser("schedule", help="dry run: every reminder, call and new-meetup post in the next N days")
     p.add_argument("--days", type=days, default=14, help=f"how many days ahead, 1 to {MAX_DAYS} (default 14)")
     p.add_argument("--events", help="the events file (default: $EVENTS_FILE or events.yaml)")
     p.add_argument(
@@ -68,6 +69,24 @@ def read_subscriptions(settings: Settings) -> tuple[list[Subscription], str, str
     except Exception as exc:  # unreachable or refused: say so, still list the configured chats
         reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0][:200]
         return [], "", f"cannot read the {store.dialect} store ({type(exc).__name__}: {reason})"
+    finally:
+        store.close()
+
+
+def read_first_seen(settings: Settings) -> tuple[dict[str, datetime] | None, set[str]]:
+    """When the store first saw each new meetup confirmed, and every meetup it knows (None: no
+    store, or it never saw the calendar, so its first start takes every meetup in it as known).
+    Creates nothing."""
+    url = settings.database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return None, set()
+    store = Store(url)
+    try:
+        if not inspect(store.engine).has_table(store.known.table.name):
+            return None, set()
+        return store.known.first_seen(), store.known.known()
+    except Exception:  # read_subscriptions already says why the store cannot be read
+        return None, set()
     finally:
         store.close()
 
@@ -109,7 +128,10 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         print("  none: set community.announce in events.yaml or ANNOUNCE_CHATS, or /subscribe a chat")
     if unread:
         print(f"  chats that used /subscribe are not included: {unread}")
-    plan = due_between(calendar, start, end)
+    # New meetups: as the bot's next look at events.yaml would record them.
+    first_seen = unseen(calendar, *read_first_seen(settings), start)
+    news = new_meetups(calendar, first_seen, start - timedelta(microseconds=1), end, Timing().grace)
+    plan = sorted(due_between(calendar, start, end) + news, key=lambda a: (a.due, a.key))
     print(f"{plural(len(plan), 'announcement')}:")
     for a in plan:
         local = a.due.astimezone(tz)

@@ -4,8 +4,9 @@ Each bot polls the same local fake Bot API (a separate process, so its work does
 bots' event loop) and answers N `/next` updates:
 
 - bare: a CommandHandler answering a constant string, PTB defaults otherwise;
-- same work: the bare bot sending our rendered /next card (HTML, no link preview) through
-  AIORateLimiter, i.e. the same wire work as ours, so the difference is our own code;
+- same work: the bare bot sending our rendered /next card (HTML, no link preview, its RSVP
+  buttons as an inline keyboard) through AIORateLimiter, i.e. the same wire work as ours, so the
+  difference is our own code;
 - ours: the adapter: parse, core (calendar query, event card), render, send with its error
   handling, through AIORateLimiter.
 
@@ -43,6 +44,7 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, CommandHandler, ContextTypes
 
 from adapters.telegram.adapter import TelegramAdapter, TelegramOptions
+from adapters.telegram.buttons import keyboard
 from adapters.telegram.render import TelegramText, render
 from bot.assembly import assemble
 from bot.calendar.source import CalendarSource
@@ -70,14 +72,14 @@ def build_core() -> Bot:
     return core.bot
 
 
-def card_html() -> str:
+def card_part() -> TelegramText:
     """What our bot answers to /next, rendered once, for the bare bot to send as a constant."""
     chat = ChatRef("telegram", "1", is_private=True)
     message = IncomingMessage(chat, UserRef("telegram", "1"), "/next", NOW, command="next")
     [reply] = asyncio.run(build_core().handle(message))
     [part] = render(reply)
     assert isinstance(part, TelegramText)
-    return part.html
+    return part
 
 
 async def start_ours(url: str) -> Callable[[], Awaitable[None]]:
@@ -93,9 +95,9 @@ async def start_ours(url: str) -> Callable[[], Awaitable[None]]:
     return adapter.stop
 
 
-async def start_bare(url: str, *, card: str | None = None) -> Callable[[], Awaitable[None]]:
-    """A CommandHandler that answers a constant; with `card`, it sends the same HTML card as ours
-    through the same rate limiter, so that only our own code differs."""
+async def start_bare(url: str, *, card: TelegramText | None = None) -> Callable[[], Awaitable[None]]:
+    """A CommandHandler that answers a constant; with `card`, it sends the same HTML card and
+    buttons as ours through the same rate limiter, so that only our own code differs."""
 
     async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None
@@ -103,7 +105,10 @@ async def start_bare(url: str, *, card: str | None = None) -> Callable[[], Await
             await update.effective_message.reply_text("The next meetup is on Tuesday.")
         else:
             await update.effective_message.reply_text(
-                card, parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+                card.html,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                reply_markup=keyboard(card.buttons),
             )
 
     builder = (
@@ -132,7 +137,7 @@ async def start_bare(url: str, *, card: str | None = None) -> Callable[[], Await
     return stop
 
 
-CARD = card_html()
+CARD = card_part()
 
 
 async def start_bare_card(url: str) -> Callable[[], Awaitable[None]]:

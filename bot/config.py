@@ -85,7 +85,19 @@ def database_url(env: Mapping[str, str], default_sqlite: Path) -> str:
         return f"sqlite:///{default_sqlite}"
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
+            url = "postgresql+psycopg://" + url[len(prefix) :]
+    # Only the scheme is ever shown: the rest of the URL can hold a password.
+    if not url.startswith(("postgresql+psycopg://", "sqlite://")):
+        scheme = url.partition("://")[0] if "://" in url else ""
+        got = f"a {_shown(scheme)} URL" if scheme else "no scheme"
+        raise SettingsError("DATABASE_URL", f"must be a postgres://, postgresql:// or sqlite:/// URL, got {got}")
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError on a port that is not a number, or a broken [IPv6] host
+        if parts.netloc.rpartition("@")[2].endswith(":"):
+            raise ValueError("no port after the colon")
+    except ValueError as error:
+        raise SettingsError("DATABASE_URL", f"has a host or port that cannot be read ({error})") from None
     return url
 
 

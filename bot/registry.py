@@ -17,7 +17,7 @@ from bot.archive.commands import ArchiveCommands
 from bot.calendar.calendar import Calendar
 from bot.chat import handlers
 from bot.chat.commands import Answer, Command, CommandRegistry, Handler, Request
-from bot.chat.forget import Forgetter, forget_command
+from bot.chat.forget import forget_command
 from bot.chat.notify import Notifier
 from bot.chat.organisers import Organisers
 from bot.proposals.commands import ProposalCommands
@@ -28,49 +28,63 @@ from bot.store.store import Store
 
 @dataclass(frozen=True, slots=True)
 class Services:
-    """What the commands need besides the calendar snapshot each request carries."""
+    """What the commands need besides the calendar snapshot each request carries. `assemble`
+    (bot/assembly.py) builds them from Settings."""
 
     store: Store
     announcer: Announcer
     # ANNOUNCE_CHATS when set, else events.yaml's community.announce (read on each use).
     configured_chats: Callable[[], Sequence[str]]
-    # ORGANISERS when set, else None: events.yaml's community.organisers, per request.
-    organisers_override: Sequence[str] | None = None
+    notifier: Notifier  # private messages, and messages to the organisers
+    rsvp: RsvpService  # who is coming
+    proposals: ProposalCommands  # talk proposals and venue offers
+    # Who the organisers are, resolved per request so an edit of events.yaml applies at once.
+    organisers: Callable[[Calendar], Organisers]
     public_url: str | None = None  # where the HTTP feeds are reachable
-    service_accounts: frozenset[str] = frozenset()  # never trusted as organisers (Settings)
-    # Private messages and messages to the organisers (bot/chat/notify.py); set by `assemble`.
-    notifier: Notifier | None = None
-    rsvp: RsvpService | None = None  # answers and their private messages; set by `assemble`
-    proposals: ProposalCommands | None = None  # talk proposals and venue offers; set by `assemble`
-
-    def organisers(self, calendar: Calendar) -> Organisers:
-        # Resolved per request: an edit of events.yaml's organisers applies without a restart.
-        return Organisers.resolve(self.organisers_override, calendar.community.organisers, self.service_accounts)
 
 
 def build_registry(services: Services) -> CommandRegistry:
     """Every command, once, in the order /help lists them."""
     registry = CommandRegistry()
-    archive = ArchiveCommands(public_url=services.public_url)
-    proposals = services.proposals
     announce = AnnouncementCommands(
         services.store,
         services.announcer,
         organisers=services.organisers,
         configured_chats=services.configured_chats,
-        cfp_progress=proposals.cfp_progress if proposals is not None else None,
+        cfp_progress=services.proposals.cfp_progress,
     )
-    rsvp = RsvpCommands(services.rsvp or RsvpService(services.store), services.organisers)
+    rsvp = RsvpCommands(services.rsvp, services.organisers)
+    commands = (
+        *_calendar_commands(registry, services, announce, rsvp),
+        *_announcement_commands(announce),
+        *_rsvp_commands(rsvp),
+        *_proposal_commands(services.proposals),
+        # /forget: each capability that keeps what a person sent deletes it.
+        Command(
+            "forget",
+            "Delete everything you sent me",
+            forget_command((services.proposals.forget, rsvp.forget, services.notifier.forget_contact)),
+        ),
+    )
+    for command in commands:
+        registry.add(command)
+    return registry
+
+
+def _calendar_commands(
+    registry: CommandRegistry, services: Services, announce: AnnouncementCommands, rsvp: RsvpCommands
+) -> tuple[Command, ...]:
+    archive = ArchiveCommands(public_url=services.public_url)
+    # What `/start <payload>` runs (Telegram deep links, t.me/<bot>?start=propose).
+    deep_links: dict[str, Handler] = {"propose": services.proposals.propose, "host": services.proposals.host}
+
+    async def start(req: Request) -> Answer:
+        return await handlers.start(req, deep_links)
 
     async def help_(req: Request) -> Answer:
         return handlers.help_reply(registry)
 
-    deep_links = _deep_links(proposals)
-
-    async def start(req: Request) -> Answer:  # `/start propose` from a t.me deep link
-        return await handlers.start(req, deep_links)
-
-    for command in (
+    return (
         Command("start", "Say hello", start, hidden=True),
         Command("help", "What I can do", help_),
         Command("next", "The next meetup: when, where, talks", rsvp.on_card(handlers.next_meetup, next_card)),
@@ -86,6 +100,11 @@ def build_registry(services: Services) -> CommandRegistry:
         Command(
             "ics", "Meetups for your calendar app", archive.ics, usage="[id or number | all]", aliases=("calendar",)
         ),
+    )
+
+
+def _announcement_commands(announce: AnnouncementCommands) -> tuple[Command, ...]:
+    return (
         Command("subscribe", "Get meetup reminders and calls in this chat", announce.subscribe, needs_admin=True),
         Command("unsubscribe", "Stop reminders and calls in this chat", announce.unsubscribe, needs_admin=True),
         Command("subscriptions", "Which chats get the announcements", announce.subscriptions),
@@ -97,29 +116,18 @@ def build_registry(services: Services) -> CommandRegistry:
             organisers_only=True,
         ),
         Command("resend", "Resend an announcement in doubt", announce.resend, usage="<key>", organisers_only=True),
+    )
+
+
+def _rsvp_commands(rsvp: RsvpCommands) -> tuple[Command, ...]:
+    return (
         Command("going", "Say you are coming to a meetup (the next one by default)", rsvp.going, usage="[meetup]"),
         Command("notgoing", "Say you can't come after all", rsvp.notgoing, usage="[meetup]"),
         Command("mine", "The meetups you said you are going to", rsvp.mine),
         Command(
             "attendees", "Who is coming: counts, names, waitlist", rsvp.attendees, usage="[id]", organisers_only=True
         ),
-    ):
-        registry.add(command)
-    if proposals is not None:
-        for command in _proposal_commands(proposals):
-            registry.add(command)
-    # /forget: each capability that keeps what a person sent deletes it.
-    forgetters: list[Forgetter] = [proposals.forget] if proposals is not None else []
-    forgetters.append(rsvp.forget)
-    if services.notifier is not None:
-        forgetters.append(services.notifier.forget_contact)
-    registry.add(Command("forget", "Delete everything you sent me", forget_command(forgetters)))
-    return registry
-
-
-def _deep_links(proposals: ProposalCommands | None) -> dict[str, Handler]:
-    """What `/start <payload>` runs (Telegram deep links, t.me/<bot>?start=propose)."""
-    return {"propose": proposals.propose, "host": proposals.host} if proposals is not None else {}
+    )
 
 
 def _proposal_commands(p: ProposalCommands) -> tuple[Command, ...]:

@@ -66,6 +66,18 @@ class SlackChatGone(ChatGone):
         self.error = error
 
 
+def _web_client(bot_token: str, api_url: str, rate_limit_retries: int) -> AsyncWebClient:
+    return AsyncWebClient(
+        token=bot_token,
+        base_url=_base_url(api_url),
+        # slack_sdk retries nothing on 429 unless told to; connection resets are retried once.
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
+        ],
+    )
+
+
 class SlackAdapter:
     platform = "slack"
 
@@ -100,15 +112,7 @@ class SlackAdapter:
         self.connect_timeout = connect_timeout
         self.drain_timeout = drain_timeout
         self.edits = EditThrottle(self.edit, edit_interval)  # button presses edit their card
-        self.client = AsyncWebClient(
-            token=bot_token,
-            base_url=_base_url(api_url or DEFAULT_API_URL),
-            # slack_sdk retries nothing on 429 unless told to; connection resets are retried once.
-            retry_handlers=[
-                AsyncConnectionErrorRetryHandler(),
-                AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
-            ],
-        )
+        self.client = _web_client(bot_token, api_url or DEFAULT_API_URL, rate_limit_retries)
         # HTTP mode: every request's signature is checked before its body is parsed.
         self._verifier = SignatureVerifier(signing_secret) if signing_secret and not self.socket_mode else None
         self.app = AsyncApp(
@@ -117,6 +121,20 @@ class SlackAdapter:
             # Socket Mode requests arrive over an authenticated WebSocket and carry no signature.
             request_verification_enabled=not self.socket_mode,
         )
+        self._listen()
+        self._seen = SeenIds()
+        self._seen_shared = seen  # every process on one database (see _first_time)
+        self._on_message: MessageHandler | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._inflight: set[asyncio.Task[Any]] = set()
+        self.bot_user_id: str | None = None
+        self.own_team_id: str | None = None
+        if not self.socket_mode and http_server is not None:
+            # Routes must exist before the shared server starts; until start() they answer 503.
+            http_server.add_route("POST", EVENTS_PATH, self._handle_http)
+
+    def _listen(self) -> None:
+        """Register what the app answers: the slash command, messages, membership, buttons, modals."""
         self.app.use(self._gate)
         self.app.command(self.command)(self._on_command)
         self.app.event("app_mention")(self._on_mention)
@@ -129,16 +147,6 @@ class SlackAdapter:
         # Command buttons and our modals (adapters/slack/interactive.py).
         self.app.action(re.compile(r"^cmd-"))(self._on_button)
         self.app.view(re.compile(r"^form-"))(self._on_submission)
-        self._seen = SeenIds()
-        self._seen_shared = seen  # every process on one database (see _first_time)
-        self._on_message: MessageHandler | None = None
-        self._socket: AsyncSocketModeHandler | None = None
-        self._inflight: set[asyncio.Task[Any]] = set()
-        self.bot_user_id: str | None = None
-        self.own_team_id: str | None = None
-        if not self.socket_mode and http_server is not None:
-            # Routes must exist before the shared server starts; until start() they answer 503.
-            http_server.add_route("POST", EVENTS_PATH, self._handle_http)
 
     # ---- lifecycle ------------------------------------------------------------------------
 

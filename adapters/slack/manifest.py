@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -20,8 +21,8 @@ from bot.assembly import assemble
 from bot.calendar.loader import CalendarError
 from bot.calendar.source import CalendarSource
 from bot.chat.commands import CommandRegistry
-from bot.config import Settings
-from bot.wording import plural
+from bot.config import Settings, SettingsError, url_setting
+from bot.wording import clip, plural
 
 # What the adapter calls, and nothing more.
 BOT_SCOPES = (
@@ -127,11 +128,38 @@ def cmd_slack_manifest(args: argparse.Namespace) -> int:
     return 0
 
 
+# Slack's own limits: a command is lower-case, at most 32 characters with its slash; an app name 35.
+SLASH_COMMAND = re.compile(r"/?[a-z0-9][a-z0-9_-]{0,30}")
+NAME_MAX = 35
+
+
+def slash_command(text: str) -> str:
+    if not SLASH_COMMAND.fullmatch(text.strip()):
+        raise argparse.ArgumentTypeError(f"expected a command such as /meetup (a-z, 0-9, - and _), got {clip(text)!r}")
+    return text.strip()
+
+
+def app_name(text: str) -> str:
+    if not text.strip() or len(text.strip()) > NAME_MAX or not text.isprintable():
+        raise argparse.ArgumentTypeError(f"expected a name of 1 to {NAME_MAX} characters, got {clip(text)!r}")
+    return text.strip()
+
+
+def request_url(text: str) -> str:
+    """Slack sends requests only to https:// addresses."""
+    try:
+        return url_setting({"--request-url": text}, "--request-url", https_only=True) or ""
+    except SettingsError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("--request-url ")) from None
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `meetup-bot slack-manifest` (the CLI creates the subparser)."""
     parser.add_argument("--format", choices=("yaml", "json"), default="yaml")
     parser.add_argument("--events", help="the events file (default: $EVENTS_FILE or events.yaml)")
-    parser.add_argument("--name", default="meetup-bot", help="the app and bot user name")
-    parser.add_argument("--command", help="the slash command (default: $SLACK_COMMAND or /meetup)")
-    parser.add_argument("--request-url", help="HTTP mode: the public base URL; Socket Mode when omitted")
+    parser.add_argument("--name", type=app_name, default="meetup-bot", help="the app and bot user name")
+    parser.add_argument("--command", type=slash_command, help="the slash command (default: $SLACK_COMMAND or /meetup)")
+    parser.add_argument(
+        "--request-url", type=request_url, help="HTTP mode: the public https:// base URL; Socket Mode when omitted"
+    )
     parser.set_defaults(func=cmd_slack_manifest)

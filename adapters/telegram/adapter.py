@@ -186,7 +186,18 @@ class TelegramAdapter:
         await app.initialize()  # getMe: who we are, so /cmd@OurBot can be told from others
         self._started = True
         self.username = app.bot.username
-        await self._set_commands()
+        # The menu is cosmetic: set it while updates start flowing, not one round trip before.
+        menu = asyncio.create_task(self._set_commands())
+        try:
+            await self._receive()
+        except BaseException:
+            menu.cancel()
+            await asyncio.gather(menu, return_exceptions=True)
+            raise
+        await menu
+
+    async def _receive(self) -> None:
+        app = self.application
         await app.start()
         if self.webhook_url:
             await app.bot.set_webhook(

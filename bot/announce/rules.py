@@ -11,6 +11,7 @@ Every announcement has a deterministic key, which is its identity in the deliver
 - `call:<ISO year>-W<week>`: the standing call for speakers and venues, at most once a week.
 - `notice:<event id>:<what was announced>-><what the calendar says now>`: a change notice.
 - `broadcast:<uuid>`: an organiser's /cfp <text> or /announce <text>.
+- `new:<event id>`: a confirmed meetup the chats have not been told about (see `new_meetups`).
 
 Local wall-clock times (a day-before reminder at 10:00, the Sunday call) are resolved with
 zoneinfo on the day itself, so they stay at 10:00 local across DST changes; `before: 2h` is a
@@ -20,7 +21,7 @@ fixed duration ahead of the start instant.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -38,6 +39,7 @@ class Kind(enum.StrEnum):
     CALL = "call"
     NOTICE = "notice"
     BROADCAST = "broadcast"
+    NEW = "new"
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +232,58 @@ def _what_changed(told: AnnouncedEvent, event: Event) -> str:
     return " and ".join(changed) or "details"
 
 
+# ---- new meetups -----------------------------------------------------------------------------
+
+
+def new_key(event: Event) -> str:
+    return f"new:{event.id}"
+
+
+def after_quiet_hours(instant: datetime, policy: CallPolicy, tz: ZoneInfo) -> datetime:
+    """`instant`, or the end of the quiet hours it falls inside."""
+    local = instant.astimezone(tz)
+    if not in_quiet_hours(local.time(), policy):
+        return instant.astimezone(UTC)
+    wraps = policy.quiet_start > policy.quiet_end
+    day = local.date() + timedelta(days=1) if wraps and local.time() >= policy.quiet_start else local.date()
+    return local_instant(day, policy.quiet_end, tz)
+
+
+def new_meetups(
+    calendar: Calendar, first_seen: Mapping[str, datetime], start: datetime, end: datetime, grace: timedelta
+) -> list[Announcement]:
+    """New-meetup announcements due in (start, end]: a meetup is announced when it was first
+    seen confirmed (`first_seen`, the store's `known_events`), or at the end of the quiet hours
+    that moment falls in. None for a meetup no longer confirmed, none once it has started, and
+    none when one of its reminders is due at or before the announcement and not more than
+    `grace` before it: that reminder goes out (or went out) and says the same."""
+    community = calendar.community
+    out: list[Announcement] = []
+    for event_id, seen in first_seen.items():
+        event = calendar.get(event_id)
+        if event is None or event.status is not EventStatus.CONFIRMED:
+            continue
+        due = after_quiet_hours(seen, community.calls, community.timezone)
+        if not start < due <= end or event.start <= due:
+            continue
+        if any(due - grace < r.due <= due for r in reminders_of(event, community)):
+            continue
+        out.append(Announcement(new_key(event), Kind.NEW, due, event=event))
+    return sorted(out, key=lambda a: (a.due, a.key))
+
+
+def unseen(
+    calendar: Calendar, first_seen: Mapping[str, datetime] | None, known: Collection[str], at: datetime
+) -> dict[str, datetime]:
+    """`first_seen` plus the confirmed meetups ahead not `known` (the baseline included), as if
+    seen `at`: what the bot's next look at the calendar records; a dry run shows it. Nothing
+    before the baseline was taken (`first_seen` None): the first look takes every meetup as known."""
+    if first_seen is None:
+        return {}
+    ahead = {e.id: at for e in calendar.upcoming(at) if e.status is EventStatus.CONFIRMED and e.id not in known}
+    return {**ahead, **first_seen}
+
+
 # ---- broadcasts -------------------------------------------------------------------------------
 
 
@@ -241,7 +295,8 @@ def broadcast(key: str, text: str, style: str, created_at: datetime) -> Announce
 
 
 def render(announcement: Announcement, calendar: Calendar, now: datetime, rsvp: Counts | None = None) -> Reply:
-    """How the announcement looks; a reminder given `rsvp` counts shows them, with the Going / Can't go buttons."""
+    """How the announcement looks; a reminder or new meetup given `rsvp` counts shows them, with the Going /
+    Can't go buttons."""
     community = calendar.community
     a = announcement
     if a.kind is Kind.REMINDER and a.event is not None:
@@ -252,6 +307,10 @@ def render(announcement: Announcement, calendar: Calendar, now: datetime, rsvp: 
         return views.call_for_speakers(community, a.event, now)
     if a.kind is Kind.NOTICE and a.event is not None:
         return notice_reply(a.event, a.text or "details", community, now)
+    if a.kind is Kind.NEW and a.event is not None:
+        card = views.event_card(a.event, community, now, full=False)
+        reply = Reply((Heading(f"🆕 New meetup: {a.event.title}"), *card.blocks[1:]), card.disable_link_preview)
+        return reply if rsvp is None else rsvp_views.with_rsvp(reply, a.event, rsvp, open_=is_open(a.event, now))
     if a.kind is Kind.BROADCAST:
         return broadcast_reply(a.text or "", a.style or "announce", community)
     raise ValueError(f"cannot render {a.key}")
@@ -291,10 +350,12 @@ def broadcast_reply(text: str, style: str, community: Community) -> Reply:
 
 
 def rebuild(calendar: Calendar, key: str, now: datetime) -> Announcement | None:
-    """The reminder, call or notice a ledger key names, from the current calendar (broadcasts
-    live in the store). None when the calendar no longer has it."""
+    """The reminder, call, notice or new-meetup post a ledger key names, from the current
+    calendar (broadcasts live in the store). None when the calendar no longer has it."""
     kind, _, rest = key.partition(":")
-    event = calendar.get(rest.split(":", 1)[0]) if kind in ("reminder", "notice") else None
+    event = calendar.get(rest.split(":", 1)[0]) if kind in ("reminder", "notice", "new") else None
+    if kind == "new" and event is not None and event.status is EventStatus.CONFIRMED:
+        return Announcement(key, Kind.NEW, now.astimezone(UTC), event=event)
     if kind == "reminder" and event is not None and not event.is_cancelled:
         return next((r for r in reminders_of(event, calendar.community) if key in (r.key, *r.aliases)), None)
     if kind == "notice" and event is not None:

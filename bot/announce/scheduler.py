@@ -99,7 +99,8 @@ class Announcer:
             chats = await self.targets() if chats is None else chats
             chats = await asyncio.to_thread(self._before, announcement, chats)
             reply = ann.render(announcement, self.source.current, self.clock(), await self._rsvp_counts(announcement))
-            current = (lambda: self._still_current(announcement)) if announcement.kind is Kind.REMINDER else None
+            about_event = announcement.kind in (Kind.REMINDER, Kind.NEW)
+            current = (lambda: self._still_current(announcement)) if about_event else None
             outcome = await self.delivery.deliver(announcement.key, reply, chats, current)
             if announcement.kind is Kind.NOTICE:
                 await asyncio.to_thread(self._after_notice, announcement, chats)
@@ -112,9 +113,9 @@ class Announcer:
                 self._runs.discard(task)
 
     async def _rsvp_counts(self, announcement: Announcement) -> Counts | None:
-        """How many are going, for a reminder's card (bot/rsvp); None for anything else."""
+        """How many are going, for a reminder's or new meetup's card (bot/rsvp); None for anything else."""
         event = announcement.event
-        if announcement.kind is not Kind.REMINDER or event is None:
+        if announcement.kind not in (Kind.REMINDER, Kind.NEW) or event is None:
             return None
         return (await asyncio.to_thread(self.store.rsvp.counts, [event.id]))[event.id]
 
@@ -138,9 +139,14 @@ class Announcer:
             # A notice corrects what a chat was told: a chat told nothing about the meetup (not
             # yet reminded when it moved) gets its reminder with the new details instead.
             told = self.store.told([f"reminder:{event.id}:", f"notice:{event.id}:"])
-            out = [c for c in out if c.key in told]
-        elif (
-            announcement.kind is Kind.REMINDER
+            told |= {r.chat_key for r in self.store.ledger_rows(ann.new_key(event)) if r.state in TOLD}
+            return [c for c in out if c.key in told]
+        if announcement.kind is Kind.NEW:
+            # A chat reminded of the meetup while it was still planned has heard of it.
+            reminded = self.store.told([f"reminder:{event.id}:"])
+            out = [c for c in out if c.key not in reminded]
+        if (
+            announcement.kind in (Kind.REMINDER, Kind.NEW)
             and ann.needs_snapshot(event)
             and event.id not in self.store.announced_events()
         ):
@@ -148,11 +154,12 @@ class Announcer:
             self.store.record_announced(ann.snapshot(event))
         return out
 
-    def _still_current(self, reminder: Announcement) -> bool:
-        """The reminder still says what the calendar says (its meetup did not move or go)."""
-        assert reminder.event is not None
-        event = self.source.current.get(reminder.event.id)
-        return event is not None and not event.is_cancelled and event.start == reminder.event.start
+    def _still_current(self, told: Announcement) -> bool:
+        """The reminder or new-meetup post still says what the calendar says (its meetup did not
+        move or go)."""
+        assert told.event is not None
+        event = self.source.current.get(told.event.id)
+        return event is not None and not event.is_cancelled and event.start == told.event.start
 
     def _after_notice(self, notice: Announcement, chats: Sequence[ChatRef]) -> None:
         """Remember the new details, and settle the reminders the notice makes redundant: a chat
@@ -176,13 +183,23 @@ class Announcer:
 
     def pending(self, now: datetime) -> list[Announcement]:
         """Everything that should have gone out by `now` and may still go out: change notices,
-        reminders and calls due within the grace window, and recent broadcasts."""
+        reminders, calls and new-meetup posts due within the grace window, and recent broadcasts.
+        Looks at the calendar first: a confirmed meetup not seen before is recorded as new."""
         calendar = self.source.current
         since = now - self.timing.grace
         notices = ann.change_notices(calendar, self.store.announced_events(), now)
         due = ann.due_between(calendar, since, now)
+        confirmed = [e.id for e in calendar.upcoming(now) if ann.needs_snapshot(e)]
+        first_seen = self.store.known.observe(confirmed)
+        # A reminder in the same pass (the bot was down) tells the same: not both at once.
+        reminded = {a.event.id for a in due if a.kind is Kind.REMINDER and a.event is not None}
+        new = [
+            a
+            for a in ann.new_meetups(calendar, first_seen, since, now, self.timing.grace)
+            if a.event is not None and a.event.id not in reminded
+        ]
         broadcasts = [ann.broadcast(b.key, b.text, b.kind, b.created_at) for b in self.store.broadcasts_since(since)]
-        return [*notices, *due, *broadcasts]
+        return [*notices, *due, *new, *broadcasts]
 
     async def catch_up(self) -> list[Outcome]:
         """Send whatever is due and not settled in the ledger. Idempotent; cheap when idle."""

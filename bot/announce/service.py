@@ -18,7 +18,7 @@ from bot.announce.status import ChatStatus
 from bot.calendar.source import CalendarSource
 from bot.clock import Clock, system_clock
 from bot.config import Settings
-from bot.store.store import Store, StoreUnavailable
+from bot.store.store import Store, StoreUnavailable, StoreUnusable
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class AnnouncementService:
                 await asyncio.to_thread(self.store.create)
                 self._opened = True
             except StoreUnavailable as error:
-                if attempt == attempts:
+                if attempt == attempts or isinstance(error, StoreUnusable):
                     raise
                 log.warning("%s; retrying in %.0f s (%d/%d)", error, delay, attempt, attempts)
                 await asyncio.sleep(delay)

@@ -64,14 +64,46 @@ def merge_events(
     """The new file text with `events` merged in. Raises CalendarError when `text` itself is not
     a valid calendar, MergeError when it cannot be edited as text."""
     data = parse_calendar(text, filename)
-    tz = data.community.timezone
     root = yaml.compose(text, Loader=_Loader)
     if not isinstance(root, yaml.MappingNode):
         raise MergeError(f"{filename}: the top level is not a mapping")
     sections = _sections(text, root)
+    plan = _Plan()
+    _plan_events(plan, text, sections, data, events, update)
+    if plan.speakers:
+        indent = _map_indent(sections.get("speakers"))
+        block = "".join(render_speaker(s, indent) for s in plan.speakers.values())
+        plan.edits.append(_append_block(text, sections, "speakers", block))
+    if plan.venues:
+        indent = _map_indent(sections.get("venues"))
+        block = "".join(render_venue(v, indent) for v in plan.venues.values())
+        plan.edits.append(_append_block(text, sections, "venues", block))
+    result = text
+    # Apply from the end backwards, so earlier offsets stay valid; at one offset (the end of the
+    # file: new events, then a new `venues:` section), the later edit goes first so the text
+    # keeps the plan's order.
+    ordered = sorted(enumerate(plan.edits), key=lambda e: (e[1][0], e[1][1], e[0]), reverse=True)
+    for _, (start, end, new) in ordered:
+        result = result[:start] + new + result[end:]
+    parse_calendar(result, filename)  # the merge must leave a valid file; raises if not
+    return result, MergeReport(
+        tuple(plan.added),
+        tuple(plan.updated),
+        tuple(plan.kept),
+        tuple(plan.speakers),
+        tuple(plan.venues),
+        tuple(plan.same_as),
+    )
+
+
+def _plan_events(
+    plan: _Plan, text: str, sections: dict[str, _Section], data: CalendarData, events: Sequence[Event], update: bool
+) -> None:
+    """Plan the edits for `events`: each one found (by id, else by URL) is kept, or replaced on
+    --update; the others are appended, in order, at the end of `events:`."""
+    tz = data.community.timezone
     by_id = {e.id: e for e in data.events}
     by_url = {e.url: e for e in data.events if e.url}
-    plan = _Plan()
     speaker_ids = _speaker_ids(data)
     venue_ids = {v.id: v for v in data.venues}
     appended: list[str] = []
@@ -97,30 +129,6 @@ def merge_events(
                 by_url[event.url] = event
     if appended:
         plan.edits.append(_append_block(text, sections, "events", "\n".join(appended), blank_line=True))
-    if plan.speakers:
-        indent = _map_indent(sections.get("speakers"))
-        block = "".join(render_speaker(s, indent) for s in plan.speakers.values())
-        plan.edits.append(_append_block(text, sections, "speakers", block))
-    if plan.venues:
-        indent = _map_indent(sections.get("venues"))
-        block = "".join(render_venue(v, indent) for v in plan.venues.values())
-        plan.edits.append(_append_block(text, sections, "venues", block))
-    result = text
-    # Apply from the end backwards, so earlier offsets stay valid; at one offset (the end of the
-    # file: new events, then a new `venues:` section), the later edit goes first so the text
-    # keeps the plan's order.
-    ordered = sorted(enumerate(plan.edits), key=lambda e: (e[1][0], e[1][1], e[0]), reverse=True)
-    for _, (start, end, new) in ordered:
-        result = result[:start] + new + result[end:]
-    parse_calendar(result, filename)  # the merge must leave a valid file; raises if not
-    return result, MergeReport(
-        tuple(plan.added),
-        tuple(plan.updated),
-        tuple(plan.kept),
-        tuple(plan.speakers),
-        tuple(plan.venues),
-        tuple(plan.same_as),
-    )
 
 
 def _carry_over(new: Event, old: Event) -> Event:

@@ -27,7 +27,9 @@ from bot.calendar.model import CalendarData
 
 log = logging.getLogger(__name__)
 
-_SCHEMA_MODULES = ("model.py", "loader.py", "yamlnodes.py")
+_SCHEMA_MODULES = (
+    "model.py", "loader.py", "fields.py", "clock.py", "read_community.py", "read_events.py", "yamlnodes.py",
+)  # fmt: skip
 
 
 def _code_version() -> bytes | None:

@@ -177,13 +177,12 @@ def _resolve(event: Any) -> tuple[Any, str | None]:
 
 def _build(get_event: Callable[[], Any]) -> tuple[Any, list[YamlProblem]]:
     # Events are Any: the C and pure-Python parsers have different Mark classes in the stubs.
-    # One loop with the common cases inline: this runs once per scalar of a large calendar.
+    # One loop with the common cases (scalars) inline: this runs once per scalar of a large calendar.
     problems: list[YamlProblem] = []
     anchors: dict[str, Any] = {}
     stack: list[_Frame] = []
     frame: _Frame | None = None
     root: Any = None
-    documents = 0
     first_document: Any = None  # a yaml.Mark (the C parser has its own Mark class)
     scalar_event, alias_event, stream_end = yaml.ScalarEvent, yaml.AliasEvent, yaml.StreamEndEvent
     map_start, seq_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
@@ -199,11 +198,7 @@ def _build(get_event: Callable[[], Any]) -> tuple[Any, list[YamlProblem]]:
                 if event.anchor:
                     anchors[event.anchor] = value
             else:
-                if event.anchor not in anchors:
-                    raise yaml.composer.ComposerError(
-                        None, None, f"found undefined alias {event.anchor!r}", event.start_mark
-                    )
-                value, text = anchors[event.anchor], None
+                value, text = _alias(event, anchors), None
             if frame is None:
                 root = value
                 continue
@@ -216,12 +211,7 @@ def _build(get_event: Callable[[], Any]) -> tuple[Any, list[YamlProblem]]:
                 continue
             key = frame.key
             if key is None:  # this scalar is a key
-                if isinstance(value, (YMap, YList)):  # an alias of a container
-                    problems.append(YamlProblem(line, frame.path or "(top)", "keys must be plain text"))
-                    frame.key = _SKIP
-                else:
-                    frame.key = value if value.__class__ is str else (str(value) if text is None else text)
-                    frame.key_line = line
+                _take_key(frame, value, text, line, problems)
                 continue
             frame.key = None
             if key is _SKIP:
@@ -234,28 +224,54 @@ def _build(get_event: Callable[[], Any]) -> tuple[Any, list[YamlProblem]]:
             if text is not None:
                 _keep_source(container, key, text)
         elif kind is map_start or kind is seq_start:
-            line = event.start_mark.line + 1
-            new: YMap | YList = YMap(line) if kind is map_start else YList(line)
-            if event.anchor:
-                anchors[event.anchor] = new
-            if frame is None:
-                root = new
-            frame = _place_container(new, frame, line, problems)
+            frame = _open(event, kind is map_start, frame, anchors, problems)
+            if not stack:
+                root = frame.container
             stack.append(frame)
         elif kind is map_end or kind is seq_end:
             stack.pop()
             frame = stack[-1] if stack else None
         elif kind is yaml.DocumentStartEvent:
-            documents += 1
-            if documents == 1:
-                first_document = event.start_mark
-            else:
-                raise yaml.composer.ComposerError(
-                    "expected a single document in the stream", first_document,
-                    "but found another document", event.start_mark,
-                )  # fmt: skip
+            first_document = _document_start(event, first_document)
         elif kind is stream_end:
             return root, problems
+
+
+def _alias(event: Any, anchors: dict[str, Any]) -> Any:
+    """The value an alias (`*name`) stands for."""
+    if event.anchor not in anchors:
+        raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
+    return anchors[event.anchor]
+
+
+def _take_key(frame: _Frame, value: Any, text: str | None, line: int, problems: list[YamlProblem]) -> None:
+    """A scalar (or an alias) read where a mapping expects its next key."""
+    if isinstance(value, (YMap, YList)):  # an alias of a container
+        problems.append(YamlProblem(line, frame.path or "(top)", "keys must be plain text"))
+        frame.key = _SKIP
+    else:
+        frame.key = value if value.__class__ is str else (str(value) if text is None else text)
+        frame.key_line = line
+
+
+def _open(
+    event: Any, is_map: bool, frame: _Frame | None, anchors: dict[str, Any], problems: list[YamlProblem]
+) -> _Frame:
+    """A mapping or list starts: make it, anchor it, and place it in its parent; return its frame."""
+    line = event.start_mark.line + 1
+    new: YMap | YList = YMap(line) if is_map else YList(line)
+    if event.anchor:
+        anchors[event.anchor] = new
+    return _place_container(new, frame, line, problems)
+
+
+def _document_start(event: Any, first_document: Any) -> Any:
+    """The mark of the first document; a second document is an error (a calendar is one document)."""
+    if first_document is None:
+        return event.start_mark
+    raise yaml.composer.ComposerError(
+        "expected a single document in the stream", first_document, "but found another document", event.start_mark
+    )
 
 
 def _keep_source(container: YMap | YList, slot: Any, text: str) -> None:

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# What a user sees when answering failed on our side; the details go to the log, never to chat.
+SORRY = "Sorry, something went wrong answering that. The details are in the bot's log for its maintainers."
+
 
 # Sees each message before the commands do: returns the answer to give instead (a conversation
 # in progress takes its answers), or None to let the message go on to its command.
@@ -43,7 +46,7 @@ class Bot:
                 taken = await intercept(message, self.source.current, self.clock())
             except Exception:
                 log.exception("an interceptor failed on a message in %s", message.chat.key)
-                return [text_reply("Sorry, something went wrong answering that. It is in the log for the organisers.")]
+                return [text_reply(SORRY)]
             if taken is not None:
                 return list(taken)
         name, args, arg_text = message.command, message.args, message.arg_text
@@ -75,7 +78,7 @@ class Bot:
         except Exception:
             # Nothing a user types may take the bot down; the log keeps the details.
             log.exception("command /%s failed for %s", command.name, message.chat.key)
-            return [text_reply("Sorry, something went wrong answering that. The organisers have been told in the log.")]
+            return [text_reply(SORRY)]
         if answer is None:
             return []
         if isinstance(answer, Reply):

@@ -27,6 +27,7 @@ from bot.chat.reply import Button, Buttons, Form, FormField, Reply, ReplyTarget,
 from bot.proposals import calendar_edit, conversation, views
 from bot.proposals.model import CONVERSATION_TTL_HOURS, PER_DAY, Conversation, Kind, Proposal, Status, parse_id
 from bot.store.store import Store
+from bot.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +176,7 @@ class ProposalCommands:
     async def forget(self, user: UserRef) -> str | None:
         """A /forget forgetter: every submission and conversation of this person."""
         gone = await asyncio.to_thread(self.store.proposals.forget, user.key)
-        return f"{gone} talk proposal(s) and venue offer(s)" if gone else None
+        return f"{plural(gone, 'submission')} (talk proposals and venue offers)" if gone else None
 
     # ---- reviewing ----------------------------------------------------------------------------
 

@@ -61,7 +61,8 @@ def language(answer: str) -> str:
 
 def capacity(answer: str) -> str:
     value = answer.strip().replace(",", "")
-    if not value.isdigit() or not 0 < int(value) <= 100_000:
+    # ASCII digits, a few of them: "²" passes `isdigit` and 5,000 digits pass it too, and `int` rejects both.
+    if not (value.isascii() and value.isdigit() and len(value) <= 6) or not 0 < int(value) <= 100_000:
         raise Invalid("Please answer with a whole number of people, like 80.")
     return str(int(value))
 

@@ -67,7 +67,8 @@ def parse_id(text: str) -> int | None:
     raw = text.strip().lstrip("#")
     if raw[:1].lower() in ("t", "v"):
         raw = raw[1:]
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    # ASCII digits only: `isdigit` also accepts "²" and "①", which `int` rejects.
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,6 @@ from sqlalchemy import (
     Column,
     Connection,
     DateTime,
-    Engine,
     Integer,
     MetaData,
     String,
@@ -30,8 +29,6 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     and_,
-    create_engine,
-    event,
     exc,
     inspect,
     or_,
@@ -40,12 +37,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.pool import NullPool, QueuePool
 
 from bot.announce.rules import AnnouncedEvent
 from bot.chat.messages import ChatRef
 from bot.clock import Clock, system_clock
 from bot.store.contacts import Contacts
+from bot.store.engine import make_engine
+from bot.store.known import KnownEvents
 from bot.store.leadership import Leadership as Leadership
 from bot.store.proposals import ProposalStore
 from bot.store.rsvp import RsvpStore
@@ -180,38 +178,17 @@ def _tables(prefix: str) -> tuple[MetaData, Table, Table, Table, Table]:
     return md, subs, ledger, broadcasts, announced
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for the URL: SQLite in WAL mode with a busy timeout, so a reader never blocks
-    the sender and two writers wait rather than fail; PostgreSQL with pre-ping."""
-    if url.startswith("sqlite"):
-        # A small pool: opening a SQLite connection and setting its pragmas costs about a
-        # millisecond, more than the queries themselves (a /next card reads its RSVP counts).
-        # A pooled connection is checked out by one thread at a time, so worker threads
-        # (asyncio.to_thread) never share one; an in-memory database keeps NullPool, since
-        # every connection to it would be a different, empty database anyway.
-        pool: dict[str, Any] = (
-            {"poolclass": NullPool} if _in_memory(url) else {"poolclass": QueuePool, "pool_size": 5, "max_overflow": 10}
-        )
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **pool)
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.close()
-
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
-
-
-def _in_memory(url: str) -> bool:
-    return url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url
-
-
 class StoreUnavailable(Exception):
     """The database cannot be reached (the message never holds a password)."""
+
+
+class StoreUnusable(StoreUnavailable):
+    """The database answers but cannot be used (a file that is not a database): retrying will not help."""
+
+
+def _one_line(error: exc.SQLAlchemyError) -> str:
+    """The driver's message on one line (psycopg adds a tab-indented hint on a second one)."""
+    return " ".join(str(getattr(error, "orig", None) or error).split())[:300]
 
 
 class StoreWriteFailed(StoreUnavailable):
@@ -237,6 +214,7 @@ class Store:
         self.seen = SeenDeliveries(self)  # platform delivery ids (Slack retries), shared by processes
         self.contacts = Contacts(self)  # who has a private chat with the bot (bot/chat/notify.py)
         self.proposals = ProposalStore(self)  # talk proposals, venue offers, their conversations
+        self.known = KnownEvents(self)  # meetups seen confirmed, and since when (new-meetup posts)
 
     @property
     def dialect(self) -> str:
@@ -247,11 +225,13 @@ class Store:
     def create(self) -> None:
         """Create missing tables and add columns a newer version defines (additive upgrades).
         Raises StoreUnavailable when the database cannot be reached."""
+        where = self.engine.url.render_as_string(hide_password=True)
         try:
             self._create()
-        except exc.OperationalError as error:
-            where = self.engine.url.render_as_string(hide_password=True)
-            raise StoreUnavailable(f"cannot reach the database {where}: {error.orig or error}") from None
+        except exc.OperationalError as error:  # refused, timed out, still starting: worth a retry
+            raise StoreUnavailable(f"cannot reach the database {where}: {_one_line(error)}") from None
+        except exc.DatabaseError as error:  # it answers, but is no database of ours ("file is not a database")
+            raise StoreUnusable(f"cannot use the database {where}: {_one_line(error)}") from None
 
     def _create(self) -> None:
         with self.engine.begin() as conn:

@@ -9,15 +9,13 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.platforms import service_accounts
-from bot.announce.delivery import Delivery
-from bot.announce.scheduler import Announcer
+from bot.assembly import assemble
 from bot.calendar.calendar import Calendar
 from bot.calendar.loader import parse_calendar
 from bot.calendar.source import CalendarSource
-from bot.chat.core import Bot
 from bot.chat.messages import ChatRef, IncomingMessage, UserRef
 from bot.chat.organisers import Organisers
-from bot.registry import Services, build_registry
+from bot.config import Settings
 from bot.store.store import Store
 from tests.announcements.senders import RecordingSender
 from tests.fakes.clock import FixedClock
@@ -45,22 +43,15 @@ class Harness:
     def __init__(self, store: Store, clock: FixedClock, organisers: tuple[str, ...] | None = None) -> None:
         self.source = CalendarSource(Calendar(parse_calendar(COMMUNITY, "t.yaml")))
         self.senders = {"telegram": RecordingSender("telegram"), "slack": RecordingSender("slack")}
-        configured = lambda: self.source.current.community.announce  # noqa: E731
-        self.announcer = Announcer(
-            self.source,
-            store,
-            Delivery(store, self.senders, owner="t", pace={}),
-            configured_chats=configured,
-            clock=clock,
+        # The core as the app assembles it, on the test's store, sending through recorders.
+        settings = Settings(
+            database_url=store.url, organisers=organisers, scheduler_enabled=False, service_accounts=service_accounts()
         )
-        services = Services(
-            store,
-            self.announcer,
-            configured_chats=configured,
-            organisers_override=organisers,
-            service_accounts=service_accounts(),  # as the app adds the adapters' own
-        )
-        self.bot = Bot(self.source, build_registry(services), clock)
+        core = assemble(settings, self.source, clock)
+        core.announcements.store.create()
+        core.announcements.delivery.senders = self.senders
+        self.announcer = core.announcements.announcer
+        self.bot = core.bot
         self.clock = clock
 
     async def say(self, text: str, user: UserRef, chat: ChatRef = GROUP) -> str:

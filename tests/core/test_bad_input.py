@@ -3,15 +3,20 @@ each gets one short, clear answer, never "something went wrong", never the input
 
 from __future__ import annotations
 
+import tempfile
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.assembly import assemble
 from bot.calendar.source import CalendarSource
+from bot.chat.messages import IncomingMessage
+from bot.config import Settings
 from bot.wording import clip, plural
 from tests.conftest import SHIPPED_EVENTS, assemble_core
-from tests.core.chat_harness import ask_all
+from tests.core.chat_harness import CHAT, USER, ask_all
 from tests.fakes.clock import FixedClock
 
 TZ = ZoneInfo("Asia/Jerusalem")
@@ -93,3 +98,45 @@ async def test_the_echo_is_capped_with_an_ellipsis() -> None:
     assert f"No speaker called “{'q' * 79}…”" in speaker
     [event] = await say(f"/event {LONG_WORD}")
     assert f"No meetup with id “{'q' * 79}…”" in event
+
+
+# ---- every command, as an organiser, with numbers `int` cannot read -------------------------
+
+NOT_NUMBERS = ["①", "²", "٣", "T²", "#①", "9" * 5000]
+
+
+async def converse(lines: list[str], *, organiser: bool = True) -> list[str]:
+    """Each line typed in turn, in one private chat with one core (a conversation lasts), by an
+    organiser (so the organisers' commands parse their arguments rather than refuse)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(
+            database_url=f"sqlite:///{Path(tmp) / 'bot.sqlite3'}",
+            scheduler_enabled=False,
+            organisers=(USER.key,) if organiser else (),
+        )
+        core = assemble(settings, CalendarSource.from_file(SHIPPED_EVENTS), FixedClock(NOW))
+        await core.announcements.open()
+        try:
+            answers = []
+            for line in lines:
+                message = IncomingMessage(chat=CHAT, sender=USER, text=line, received_at=NOW)
+                answers += [r.plain_text() for r in await core.bot.handle(message)]
+            return answers
+        finally:
+            core.announcements.store.close()
+
+
+@pytest.mark.parametrize("command", every_command())
+async def test_no_command_chokes_on_digits_int_cannot_read(command: str, caplog: pytest.LogCaptureFixture) -> None:
+    # Before the fix /withdraw, /proposal, /accept and /decline ended in "something went wrong".
+    answers = await converse([f"/{command} {arg}" for arg in NOT_NUMBERS] + [f"/{command} 1 ①"])
+    assert answers and not [a for a in answers if FAILED in a]
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+
+
+async def test_a_venue_offer_asks_again_for_seats_it_cannot_read(caplog: pytest.LogCaptureFixture) -> None:
+    answers = await converse(["/host", "Acme", "Main Street 1", "²", "9" * 5000, "80"], organiser=False)
+    assert not [a for a in answers if FAILED in a]
+    assert sum("whole number of people" in a for a in answers) == 2
+    assert "4/4" in answers[-1]  # the third try, 80, was taken
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"

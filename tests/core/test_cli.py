@@ -148,3 +148,93 @@ async def test_ctrl_c_quits_the_console_chat_without_waiting_for_a_line(tmp_path
         if bot.returncode is None:
             bot.kill()
             await bot.wait()
+
+
+# ---- wrong settings, wrong arguments, unwritable output: one line, never a traceback ---------
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("command", [["run"], ["schedule"], ["proposals"], ["attendees", "1"]])
+@pytest.mark.parametrize("url", ["garbage", "mysql://someone:s3cret-pw@db.example/x"])
+def test_a_database_url_of_no_known_kind_is_a_setting_error(command: list[str], url: str) -> None:
+    result = run(*command, env={"DATABASE_URL": url})
+    assert result.returncode == 2
+    line = one_line_error(result)
+    assert line.startswith("meetup-bot: DATABASE_URL must be a postgres://, postgresql:// or sqlite:/// URL, got ")
+    assert "s3cret" not in line  # only the scheme is quoted back: the rest can hold a password
+
+
+@pytest.mark.parametrize("command", [["run"], ["proposals"], ["attendees", "1"]])
+def test_a_store_file_that_is_not_a_database_is_one_line_at_once(command: list[str], tmp_path: Path) -> None:
+    not_a_db = tmp_path / "store.sqlite3"
+    not_a_db.write_text("these are my notes, not a database\n" * 100)
+    result = run(*command, env={"SQLITE_PATH": str(not_a_db)})
+    assert result.returncode == 1
+    assert one_line_error(result).endswith(f"cannot use the database sqlite:///{not_a_db}: file is not a database")
+
+
+@pytest.mark.parametrize("meetup", ["²", "①", "٣", "9" * 5000, "x" * 100_000])
+def test_attendees_of_a_meetup_that_is_no_number_or_id(meetup: str, tmp_path: Path) -> None:
+    result = run("attendees", meetup, env={"SQLITE_PATH": str(tmp_path / "db")})
+    assert result.returncode == 1
+    line = one_line_error(result)
+    assert line.startswith("no meetup '") and "give its id, or its number in /events" in line
+    assert len(line) < 200  # what was typed is quoted back clipped
+
+
+@pytest.mark.parametrize("command", [["export", "--format", "json"], ["export", "--format", "ics"], ["check"]])
+def test_output_to_a_full_disk_is_one_line(command: list[str]) -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [str(BIN), *command], stdout=full, stderr=subprocess.PIPE, text=True, timeout=60, cwd=ROOT
+        )
+    assert result.returncode == 1
+    assert one_line_error(result) == "meetup-bot: [Errno 28] No space left on device"
+
+
+def test_import_posts_from_a_folder_with_no_posts_says_so(tmp_path: Path) -> None:
+    events = tmp_path / "events.yaml"
+    events.write_text(SHIPPED_EVENTS.read_text())
+    (tmp_path / "posts").mkdir()
+    result = run("import-posts", str(tmp_path / "posts"), "--into", str(events), "--dry-run")
+    assert result.returncode == 1
+    assert (
+        f"{tmp_path / 'posts'}: NOT IMPORTED\n  - no posts in this folder (.md, .markdown, .txt, .html)"
+        in result.stdout
+    )
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"), [("--base-url", "kerneltlv.github.io"), ("--bot-username", "x<script>"), ("--bot-username", "")]
+)
+def test_site_build_refuses_a_base_url_or_username_it_cannot_use(flag: str, value: str, tmp_path: Path) -> None:
+    result = run("site", "build", str(tmp_path / "out"), flag, value)
+    assert result.returncode == 2 and f"argument {flag}: " in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("--request-url", "http://bot.example.org"), ("--request-url", "bot.example.org"), ("--command", "/x y"),
+     ("--command", "/" + "m" * 40), ("--name", ""), ("--name", "n" * 36)],
+)  # fmt: skip
+def test_slack_manifest_refuses_what_slack_would_refuse(flag: str, value: str, tmp_path: Path) -> None:
+    result = run("slack-manifest", flag, value, env={"SQLITE_PATH": str(tmp_path / "db")})
+    assert result.returncode == 2 and result.stdout == ""
+    assert f"meetup-bot slack-manifest: error: argument {flag}: " in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://:@:/", "postgres://u:s3cret-pw@[::1:5432/x", "postgres://u:s3cret-pw@h:abc/x"]
+)
+def test_a_database_url_whose_host_or_port_cannot_be_read_is_a_setting_error(url: str) -> None:
+    result = run("proposals", env={"DATABASE_URL": url})
+    assert result.returncode == 2
+    line = one_line_error(result)
+    assert line.startswith("meetup-bot: DATABASE_URL has a host or port that cannot be read (") and "s3cret" not in line

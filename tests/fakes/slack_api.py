@@ -284,16 +284,23 @@ async def _arguments(request: web.Request) -> dict[str, Any]:
 # ---- interactive payloads (what Slack posts as `payload=<json>` for buttons and modals) -----------
 
 
+def _interaction(kind: str, user: str) -> dict[str, Any]:
+    """The fields every interaction payload (button press, modal submission) starts with."""
+    return {
+        "type": kind,
+        "team": {"id": TEAM_ID, "domain": "meetup-fake"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
+        "api_app_id": "A0MEETUP",
+        "trigger_id": f"trig-{next(_payload_ids)}",
+    }
+
+
 def block_actions(
     value: str, *, channel: str = "C0GENERAL", message_ts: str = "1700000000.000001", user: str = "UMEMBER"
 ) -> dict[str, Any]:
     """A press of a command button whose `value` is `value`, on the message `message_ts`."""
     return {
-        "type": "block_actions",
-        "team": {"id": TEAM_ID, "domain": "meetup-fake"},
-        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
-        "api_app_id": "A0MEETUP",
-        "trigger_id": f"trig-{next(_payload_ids)}",
+        **_interaction("block_actions", user),
         "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False},
         "channel": {"id": channel, "name": "general"},
         "message": {"type": "message", "ts": message_ts, "user": BOT_USER_ID, "text": ""},
@@ -321,11 +328,7 @@ def view_submission(view: dict[str, Any], values: dict[str, str], *, user: str =
         if block.get("type") == "input"
     }
     return {
-        "type": "view_submission",
-        "team": {"id": TEAM_ID, "domain": "meetup-fake"},
-        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
-        "api_app_id": "A0MEETUP",
-        "trigger_id": f"trig-{next(_payload_ids)}",
+        **_interaction("view_submission", user),
         "view": {**view, "id": "V0001", "team_id": TEAM_ID, "state": {"values": state}},
     }
 

@@ -39,10 +39,8 @@ import asyncio
 import contextlib
 import itertools
 import json
-import math
 import sys
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,10 +49,14 @@ from typing import IO, Any
 from aiohttp import web
 
 from tests.fakes.telegram_buttons import ButtonsApi
+from tests.fakes.telegram_failures import SEND_METHODS, Failure, FailuresApi
+from tests.fakes.telegram_updates import UpdatesApi, member_json
+
+# Tests import these from here.
+__all__ = ["BOT_USERNAME", "Failure", "FakeBotApi", "SentMessage", "member_json", "spawn"]
 
 BOT_ID = 7000001
 BOT_USERNAME = "MeetupTestBot"
-SEND_METHODS = frozenset({"sendMessage", "sendDocument"})
 # What the flood limits count (enforce_limits): posts, and edits of posted messages too.
 LIMITED_METHODS = SEND_METHODS | {"editMessageText"}
 # Form-encoded parameters that carry JSON (PTB encodes every non-string value as JSON).
@@ -79,67 +81,6 @@ JSON_FIELDS = frozenset(
         "max_connections",
     }
 )
-OVERALL_PER_SECOND, GROUP_PER_MINUTE = 30, 20
-
-
-@dataclass(frozen=True)
-class Failure:
-    """One injected failure: the HTTP status and envelope Telegram answers with, or a delay."""
-
-    status: int = 200
-    description: str = ""
-    parameters: dict[str, Any] | None = None
-    delay: float = 0.0  # seconds before answering; with status 200 the send still succeeds
-
-    @classmethod
-    def retry_after(cls, seconds: int) -> Failure:
-        return cls(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
-
-    @classmethod
-    def forbidden(cls) -> Failure:
-        return cls(403, "Forbidden: bot was kicked from the group chat")
-
-    @classmethod
-    def migrate(cls, new_chat_id: int) -> Failure:
-        return cls(
-            400, "Bad Request: group chat was upgraded to a supergroup chat", {"migrate_to_chat_id": new_chat_id}
-        )
-
-    @classmethod
-    def cant_parse(cls) -> Failure:
-        return cls(400, 'Bad Request: can\'t parse entities: unsupported start tag "x" at byte offset 0')
-
-    @classmethod
-    def chat_not_found(cls) -> Failure:
-        return cls(400, "Bad Request: chat not found")
-
-    @classmethod
-    def slow(cls, seconds: float) -> Failure:
-        return cls(delay=seconds)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Failure:
-        kind = data["kind"]
-        if kind == "retry_after":
-            return cls.retry_after(int(data.get("seconds", 1)))
-        if kind == "forbidden":
-            return cls.forbidden()
-        if kind == "migrate":
-            return cls.migrate(int(data["new_chat_id"]))
-        if kind == "cant_parse":
-            return cls.cant_parse()
-        if kind == "slow":
-            return cls.slow(float(data.get("seconds", 1.0)))
-        raise ValueError(f"unknown failure kind {kind!r}")
-
-
-@dataclass
-class _Rule:
-    failure: Failure
-    method: str | None
-    chat_id: int | str | None
-    times: int  # how many calls it still applies to; -1: every call
-    after: int = 0  # matching calls to let through first
 
 
 @dataclass
@@ -167,8 +108,10 @@ class SentMessage:
         return out
 
 
-class FakeBotApi(ButtonsApi):
-    """See the module docstring; button presses, answers and edits: tests/fakes/telegram_buttons.py."""
+class FakeBotApi(UpdatesApi, FailuresApi, ButtonsApi):
+    """See the module docstring. The parts: updates, webhooks and members in telegram_updates.py;
+    injected failures and flood limits in telegram_failures.py; button presses, answers and edits
+    in telegram_buttons.py."""
 
     def __init__(
         self,
@@ -195,18 +138,13 @@ class FakeBotApi(ButtonsApi):
         }
         self.sent: list[SentMessage] = []
         self._buttons_init()
+        self._updates_init()
+        self._failures_init()
         self.calls: list[tuple[str, dict[str, Any]]] = []  # every API call: (method, params)
         self.commands: list[dict[str, Any]] | None = None
-        self.webhook: dict[str, Any] | None = None
         self.rejected_429 = 0
-        self.members: dict[tuple[int, int], str] = {}  # (chat, user) -> status
-        self._updates: list[dict[str, Any]] = []
-        self._update_ids = itertools.count(1)
         self._message_ids: dict[int | str, itertools.count[int]] = {}
-        self._rules: list[_Rule] = []
         self._changed = asyncio.Event()
-        self._overall: deque[float] = deque()
-        self._per_group: dict[int, deque[float]] = {}
         self._runner: web.AppRunner | None = None
         self._closing = False
         self.app = web.Application(client_max_size=64 * 1024 * 1024)
@@ -248,109 +186,9 @@ class FakeBotApi(ButtonsApi):
 
     # ---- what tests set up -------------------------------------------------------------------
 
-    def add_update(self, update: dict[str, Any]) -> int:
-        """Queue a raw update for getUpdates; an `update_id` is assigned when missing."""
-        update = dict(update)
-        if "update_id" not in update:
-            update["update_id"] = next(self._update_ids)
-        self._updates.append(update)
-        self._notify()
-        return int(update["update_id"])
-
-    def message_update(
-        self,
-        text: str,
-        *,
-        chat_id: int = -1001000000001,
-        chat_type: str | None = None,
-        user_id: int = 4242,
-        username: str = "ada",
-        first_name: str = "Ada",
-        thread_id: int | None = None,
-        sender_chat: dict[str, Any] | None = None,
-        update_id: int | None = None,
-    ) -> dict[str, Any]:
-        """A user's text message as Telegram delivers it (bot_command entity included)."""
-        if chat_type is None:
-            chat_type = "private" if chat_id > 0 else "supergroup"
-        chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
-        if chat_type == "private":
-            chat.update(first_name=first_name, username=username)
-        else:
-            chat["title"] = f"Group {chat_id}"
-            if thread_id is not None:
-                chat["is_forum"] = True
-        message: dict[str, Any] = {
-            "message_id": self._next_message_id(chat_id),
-            "date": int(time.time()),
-            "chat": chat,
-            "from": {"id": user_id, "is_bot": False, "first_name": first_name, "username": username},
-            "text": text,
-        }
-        if text.startswith("/"):
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-        if thread_id is not None:
-            message.update(message_thread_id=thread_id, is_topic_message=True)
-        if sender_chat is not None:
-            message["sender_chat"] = sender_chat
-        return {"update_id": update_id if update_id is not None else next(self._update_ids), "message": message}
-
-    def user_message(self, text: str, **kwargs: Any) -> int:
-        """Queue a user's message (see `message_update` for the options); returns its update_id."""
-        return self.add_update(self.message_update(text, **kwargs))
-
-    def member_update(
-        self,
-        chat_id: int,
-        old: str,
-        new: str,
-        *,
-        by_user: int = 4242,
-        chat_type: str = "supergroup",
-        update_id: int | None = None,
-    ) -> dict[str, Any]:
-        """A my_chat_member update: the bot's own status in a chat went from `old` to `new`."""
-        return {
-            "update_id": update_id if update_id is not None else next(self._update_ids),
-            "my_chat_member": {
-                "chat": {"id": chat_id, "type": chat_type, "title": f"Group {chat_id}"},
-                "from": {"id": by_user, "is_bot": False, "first_name": "Ada"},
-                "date": int(time.time()),
-                "old_chat_member": member_json(old, self.bot_user),
-                "new_chat_member": member_json(new, self.bot_user),
-            },
-        }
-
-    def bot_membership(self, chat_id: int, old: str, new: str, **kwargs: Any) -> int:
-        return self.add_update(self.member_update(chat_id, old, new, **kwargs))
-
-    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
-        """What getChatMember answers: creator, administrator, member, left or kicked."""
-        self.members[(chat_id, user_id)] = status
-
-    def fail(
-        self,
-        failure: Failure,
-        *,
-        method: str | None = None,
-        chat_id: int | str | None = None,
-        times: int = 1,
-        after: int = 0,
-    ) -> None:
-        """Answer `times` matching calls (-1: all) with `failure`, once `after` matching calls
-        went through. Without `method` it applies to sends only."""
-        self._rules.append(_Rule(failure, method, chat_id, times, after))
-
-    def clear_failures(self) -> None:
-        self._rules.clear()
-
     def calls_of(self, method: str) -> list[dict[str, Any]]:
         """The parameters of every call made to `method`, in order."""
         return [params for m, params in self.calls if m == method]
-
-    @property
-    def pending_updates(self) -> int:
-        return len(self._updates)
 
     async def wait_sent(self, count: int, within: float = 5.0) -> list[SentMessage]:
         """Wait until at least `count` sends were accepted; raises TimeoutError after `within` seconds."""
@@ -359,10 +197,6 @@ class FakeBotApi(ButtonsApi):
 
     async def wait_calls(self, method: str, count: int = 1, within: float = 5.0) -> None:
         await self._wait_for(lambda: sum(1 for m, _ in self.calls if m == method) >= count, within)
-
-    async def wait_drained(self, within: float = 5.0) -> None:
-        """Wait until every queued update was confirmed by a getUpdates offset."""
-        await self._wait_for(lambda: not self._updates, within)
 
     async def _wait_for(self, predicate: Callable[[], bool], within: float) -> None:
         async with asyncio.timeout(within):
@@ -402,86 +236,12 @@ class FakeBotApi(ButtonsApi):
         self._notify()
         return web.json_response({"ok": True, "result": result})
 
-    def _take_rule(self, method: str, chat_id: Any) -> Failure | None:
-        for rule in self._rules:
-            if rule.method is None and method not in SEND_METHODS:
-                continue
-            if rule.method is not None and rule.method != method:
-                continue
-            if rule.chat_id is not None and str(rule.chat_id) != str(chat_id):
-                continue
-            if rule.after > 0:
-                rule.after -= 1
-                continue
-            if rule.times > 0:
-                rule.times -= 1
-                if rule.times == 0:
-                    self._rules.remove(rule)
-            return rule.failure
-        return None
-
-    def _flood_wait(self, chat_id: Any) -> int:
-        """Telegram's flood limits over sliding windows; the whole seconds to wait, or 0."""
-        now = time.monotonic()
-        while self._overall and now - self._overall[0] >= 1.0:
-            self._overall.popleft()
-        waits = []
-        if len(self._overall) >= OVERALL_PER_SECOND:
-            waits.append(1.0 - (now - self._overall[0]))
-        group = None
-        if isinstance(chat_id, int) and chat_id < 0:
-            group = self._per_group.setdefault(chat_id, deque())
-            while group and now - group[0] >= 60.0:
-                group.popleft()
-            if len(group) >= GROUP_PER_MINUTE:
-                waits.append(60.0 - (now - group[0]))
-        if waits:
-            return max(1, math.ceil(max(waits)))
-        self._overall.append(now)
-        if group is not None:
-            group.append(now)
-        return 0
-
     async def _m_getMe(self, params: dict[str, Any]) -> Any:
         return self.bot_user
-
-    async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
-        offset = int(params.get("offset") or 0)
-        if offset:
-            # Confirming: updates below the offset are gone for good, as on Telegram.
-            self._updates = [u for u in self._updates if u["update_id"] >= offset]
-        limit = int(params.get("limit") or 100)
-        timeout = float(params.get("timeout") or 0)
-        if not self._updates and timeout > 0:
-            with contextlib.suppress(TimeoutError):
-                await self._wait_for(lambda: bool(self._updates) or self._closing, timeout)
-        return self._updates[:limit]
-
-    async def _m_deleteWebhook(self, params: dict[str, Any]) -> Any:
-        self.webhook = None
-        if params.get("drop_pending_updates"):
-            self._updates.clear()
-        return True
-
-    async def _m_setWebhook(self, params: dict[str, Any]) -> Any:
-        self.webhook = params
-        return True
-
-    async def _m_getWebhookInfo(self, params: dict[str, Any]) -> Any:
-        return {
-            "url": (self.webhook or {}).get("url", ""),
-            "has_custom_certificate": False,
-            "pending_update_count": len(self._updates),
-        }
 
     async def _m_setMyCommands(self, params: dict[str, Any]) -> Any:
         self.commands = params.get("commands")
         return True
-
-    async def _m_getChatMember(self, params: dict[str, Any]) -> Any:
-        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
-        status = self.members.get((chat_id, user_id), "member")
-        return member_json(status, {"id": user_id, "is_bot": False, "first_name": "U"})
 
     async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
         preview = params.get("link_preview_options") or {}
@@ -547,28 +307,6 @@ class FakeBotApi(ButtonsApi):
 
     # ---- control endpoints for other processes -----------------------------------------------
 
-    async def _control_update(self, request: web.Request) -> web.Response:
-        data = await request.json()
-        ids = [self._queue_from_json(item) for item in (data if isinstance(data, list) else [data])]
-        return web.json_response({"update_id": ids[0]} if len(ids) == 1 else {"update_ids": ids})
-
-    def _queue_from_json(self, data: dict[str, Any]) -> int:
-        if "text" in data and "update_id" not in data:
-            options = dict(data)
-            return self.user_message(options.pop("text"), **options)
-        return self.add_update(data)
-
-    async def _control_fail(self, request: web.Request) -> web.Response:
-        data = await request.json()
-        self.fail(
-            Failure.from_json(data),
-            method=data.get("method"),
-            chat_id=data.get("chat_id"),
-            times=int(data.get("times", 1)),
-            after=int(data.get("after", 0)),
-        )
-        return web.json_response({"ok": True})
-
     async def _control_sent(self, request: web.Request) -> web.Response:
         return web.json_response([s.as_json() for s in self.sent])
 
@@ -581,36 +319,6 @@ class FakeBotApi(ButtonsApi):
                 "calls": len(self.calls),
             }
         )
-
-
-def member_json(status: str, user: dict[str, Any]) -> dict[str, Any]:
-    """A ChatMember object with the fields Telegram always sends for that status."""
-    member: dict[str, Any] = {"status": status, "user": user}
-    if status == "creator":
-        member["is_anonymous"] = False
-    elif status == "administrator":
-        member.update(
-            dict.fromkeys(
-                (
-                    "can_be_edited",
-                    "is_anonymous",
-                    "can_manage_chat",
-                    "can_delete_messages",
-                    "can_manage_video_chats",
-                    "can_restrict_members",
-                    "can_promote_members",
-                    "can_change_info",
-                    "can_invite_users",
-                    "can_post_stories",
-                    "can_edit_stories",
-                    "can_delete_stories",
-                ),
-                False,
-            )
-        )
-    elif status == "kicked":
-        member["until_date"] = 0
-    return member
 
 
 def _error(status: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:

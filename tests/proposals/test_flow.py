@@ -131,6 +131,6 @@ async def test_withdraw_and_forget(chat: Chat) -> None:
     assert "Withdrawn" in await chat.say("/withdraw T1")
     assert "Waiting for review: 1" in await chat.say("/proposals", ORGANISER)
     forgot = await chat.say("/forget")
-    assert "2 talk proposal(s)" in forgot
+    assert "2 submissions (talk proposals and venue offers)" in forgot
     assert chat.core.announcements.store.proposals.find() == []
     assert "Nothing to forget" in await chat.say("/forget")

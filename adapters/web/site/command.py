@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +13,10 @@ from typing import Any
 
 from bot.calendar.loader import CalendarError, load_calendar_data
 from bot.clock import system_clock
-from bot.wording import plural
+from bot.config import SettingsError, url_setting
+from bot.wording import clip, plural
+
+USERNAME = re.compile(r"@?[A-Za-z0-9_]{5,32}")
 
 
 def add_parser(sub: Any) -> None:
@@ -21,9 +25,28 @@ def add_parser(sub: Any) -> None:
     build = site_sub.add_parser("build", help="write every page, the feeds and the static files into OUT")
     build.add_argument("out", help="the directory to write (created if missing)")
     build.add_argument("--events", help="the events file (default: $EVENTS_FILE or events.yaml)")
-    build.add_argument("--base-url", help="where the site will live, e.g. https://kerneltlv.github.io/ (for cards)")
-    build.add_argument("--bot-username", help="the Telegram bot for the /cfp deep link ($TELEGRAM_BOT_USERNAME)")
+    build.add_argument(
+        "--base-url", type=base_url, help="where the site will live, e.g. https://kerneltlv.github.io/ (for cards)"
+    )
+    build.add_argument(
+        "--bot-username", type=bot_username, help="the Telegram bot for the /cfp deep link ($TELEGRAM_BOT_USERNAME)"
+    )
     build.set_defaults(func=cmd_build)
+
+
+def base_url(text: str) -> str:
+    """--base-url: an absolute http(s) URL, as PUBLIC_URL is checked (it ends up in every card)."""
+    try:
+        return url_setting({"--base-url": text}, "--base-url") or ""
+    except SettingsError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("--base-url ")) from None
+
+
+def bot_username(text: str) -> str:
+    """--bot-username: a Telegram username (5-32 letters, digits or _), with or without the @."""
+    if not USERNAME.fullmatch(text.strip()):
+        raise argparse.ArgumentTypeError(f"expected a Telegram username such as @KernelTLVBot, got {clip(text, 40)!r}")
+    return text.strip()
 
 
 def cmd_build(args: argparse.Namespace) -> int:

@@ -1,0 +1,38 @@
+"""The SQLAlchemy engine for a database URL: SQLite (WAL, pooled) or PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import NullPool, QueuePool
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for the URL: SQLite in WAL mode with a busy timeout, so a reader never blocks
+    the sender and two writers wait rather than fail; PostgreSQL with pre-ping."""
+    if url.startswith("sqlite"):
+        # A small pool: opening a SQLite connection and setting its pragmas costs about a
+        # millisecond, more than the queries themselves (a /next card reads its RSVP counts).
+        # A pooled connection is checked out by one thread at a time, so worker threads
+        # (asyncio.to_thread) never share one; an in-memory database keeps NullPool, since
+        # every connection to it would be a different, empty database anyway.
+        pool: dict[str, Any] = (
+            {"poolclass": NullPool} if _in_memory(url) else {"poolclass": QueuePool, "pool_size": 5, "max_overflow": 10}
+        )
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **pool)
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def _in_memory(url: str) -> bool:
+    return url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url
