@@ -28,7 +28,7 @@ from bot.calendar.model import CalendarData
 log = logging.getLogger(__name__)
 
 _SCHEMA_MODULES = (
-    "model.py", "loader.py", "fields.py", "clock.py", "read_community.py", "read_events.py", "yamlnodes.py",
+    "model.py", "loader.py", "fields.py", "wall_clock.py", "read_community.py", "read_events.py", "yamlnodes.py",
 )  # fmt: skip
 
 

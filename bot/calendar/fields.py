@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from bot.calendar.clock import parse_clock, parse_duration
 from bot.calendar.model import Link, ReminderRule
+from bot.calendar.wall_clock import parse_clock, parse_duration
 from bot.calendar.yamlnodes import YList, YMap
 
 T = TypeVar("T")

@@ -15,7 +15,12 @@ from pathlib import Path
 import yaml
 
 from bot.calendar import cache as calendar_cache
-from bot.calendar.clock import (
+from bot.calendar.fields import CalendarError, LoadError, slugify
+from bot.calendar.gc_pause import paused_gc
+from bot.calendar.model import CalendarData
+from bot.calendar.read_community import CommunityReader
+from bot.calendar.read_events import EventReader
+from bot.calendar.wall_clock import (
     after_midnight,
     check_exists,
     guess_slot_kind,
@@ -27,11 +32,6 @@ from bot.calendar.clock import (
     parse_weekday,
     slot_span,
 )
-from bot.calendar.fields import CalendarError, LoadError, slugify
-from bot.calendar.gc_pause import paused_gc
-from bot.calendar.model import CalendarData
-from bot.calendar.read_community import CommunityReader
-from bot.calendar.read_events import EventReader
 from bot.calendar.yamlnodes import parse_yaml
 
 # Names other modules import from here; the functions themselves live in the modules above.

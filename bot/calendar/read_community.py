@@ -7,9 +7,9 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.calendar.clock import parse_clock, parse_clock_range, parse_duration, parse_weekday
 from bot.calendar.fields import FieldReader, item_line, or_default, shown
 from bot.calendar.model import DEFAULT_REMINDERS, CallForSpeakers, CallForVenues, CallPolicy, Community
+from bot.calendar.wall_clock import parse_clock, parse_clock_range, parse_duration, parse_weekday
 from bot.calendar.yamlnodes import YMap
 
 COMMUNITY_KEYS = {

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from bot.calendar.clock import (
+from bot.calendar.fields import SLUG, FieldReader, T, item_line, shown, slugify, suggest
+from bot.calendar.model import Event, EventStatus, Need, ScheduleSlot, Speaker, Talk, Venue
+from bot.calendar.wall_clock import (
     CLOCK,
     MAX_WRAPPED_EVENT,
     after_midnight,
@@ -18,8 +20,6 @@ from bot.calendar.clock import (
     parse_slot_kind,
     slot_span,
 )
-from bot.calendar.fields import SLUG, FieldReader, T, item_line, shown, slugify, suggest
-from bot.calendar.model import Event, EventStatus, Need, ScheduleSlot, Speaker, Talk, Venue
 from bot.calendar.yamlnodes import YMap
 
 SPEAKER_KEYS = {"name", "affiliation", "bio", "links"}
