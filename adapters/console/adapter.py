@@ -21,7 +21,7 @@ from typing import TextIO
 
 from adapters.base import MessageHandler
 from bot.announce.outbound import SendReceipt
-from bot.chat.commands import parse_command
+from bot.chat.commands import command_message, parse_command
 from bot.chat.messages import ChatRef, IncomingMessage, UserRef
 from bot.chat.reply import Reply
 
@@ -104,16 +104,8 @@ class ConsoleAdapter:
 
     @staticmethod
     def message(text: str) -> IncomingMessage:
-        parsed = parse_command(text)
-        return IncomingMessage(
-            chat=CONSOLE_CHAT,
-            sender=CONSOLE_USER,
-            text=text,
-            received_at=datetime.now(UTC),
-            command=parsed.name if parsed else None,
-            args=parsed.args if parsed else (),
-            arg_text=parsed.arg_text if parsed else "",
-            addressed=True,
+        return command_message(
+            parse_command(text), chat=CONSOLE_CHAT, sender=CONSOLE_USER, text=text, received_at=datetime.now(UTC)
         )
 
     def _write(self, text: str) -> None:

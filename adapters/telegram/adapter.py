@@ -59,7 +59,7 @@ from adapters.telegram.pacing import SendPacer
 from adapters.telegram.platform import ANONYMOUS_ADMIN_ID
 from adapters.telegram.render import TelegramDocument, TelegramPart, TelegramText, render
 from bot.announce.outbound import ChatGone, ChatStatusListener, NoChatStatus, SendError, SendReceipt
-from bot.chat.commands import CommandRegistry, parse_command
+from bot.chat.commands import CommandRegistry, command_message, parse_command
 from bot.chat.messages import ChatRef, IncomingMessage, UserRef
 from bot.chat.reply import Reply, paragraph
 
@@ -308,14 +308,12 @@ class TelegramAdapter:
         command = self.registry.get(parsed.name) if parsed else None
         if command is not None and command.needs_admin:
             sender = replace(sender, is_chat_admin=await self._is_chat_admin(message))
-        return IncomingMessage(
+        return command_message(
+            parsed,
             chat=chat,
             sender=sender,
             text=text,
             received_at=message.date.astimezone(UTC) if message.date else datetime.now(UTC),
-            command=parsed.name if parsed else None,
-            args=parsed.args if parsed else (),
-            arg_text=parsed.arg_text if parsed else "",
             addressed=addressed,
             message_id=str(message.message_id),
         )

@@ -22,7 +22,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from adapters.base import MessageHandler
 from adapters.telegram.render import TelegramText, render
 from bot.announce.outbound import SendError, SendReceipt
-from bot.chat.commands import parse_command
+from bot.chat.commands import command_message, parse_command
 from bot.chat.messages import ChatRef, IncomingMessage, UserRef
 from bot.chat.reply import Button, Reply, ReplyTarget
 
@@ -63,18 +63,14 @@ def deep_link(username: str, command: str) -> str:
 def pressed_message(query: CallbackQuery, chat: ChatRef) -> IncomingMessage:
     """The press as the command its button carries, sent by whoever pressed it."""
     text = query.data or ""
-    parsed = parse_command(text)
     user = query.from_user
     message_id = str(query.message.message_id) if query.message is not None else None
-    return IncomingMessage(
+    return command_message(
+        parse_command(text),
         chat=chat,
         sender=UserRef("telegram", str(user.id), user.full_name or user.username, user.username),
         text=text,
         received_at=datetime.now(UTC),
-        command=parsed.name if parsed else None,
-        args=parsed.args if parsed else (),
-        arg_text=parsed.arg_text if parsed else "",
-        addressed=True,
         message_id=message_id,
         pressed=True,
     )

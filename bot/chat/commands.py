@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.chat.messages import IncomingMessage
+from bot.chat.messages import ChatRef, IncomingMessage, UserRef
 from bot.chat.reply import Reply
 
 if TYPE_CHECKING:
@@ -116,6 +116,33 @@ def parse_command(text: str, bot_username: str | None = None) -> ParsedCommand |
         return None
     arg_text = stripped[match.end() :].strip()
     return ParsedCommand(name, tuple(arg_text.split()), arg_text, mentioned)
+
+
+def command_message(
+    parsed: ParsedCommand | None,
+    *,
+    chat: ChatRef,
+    sender: UserRef,
+    text: str,
+    received_at: datetime,
+    addressed: bool = True,
+    message_id: str | None = None,
+    pressed: bool = False,
+) -> IncomingMessage:
+    """The neutral message an adapter hands the core: `text` with its parsed command (None
+    when the text is not a command)."""
+    return IncomingMessage(
+        chat=chat,
+        sender=sender,
+        text=text,
+        received_at=received_at,
+        command=parsed.name if parsed else None,
+        args=parsed.args if parsed else (),
+        arg_text=parsed.arg_text if parsed else "",
+        addressed=addressed,
+        message_id=message_id,
+        pressed=pressed,
+    )
 
 
 def parse_words(text: str) -> ParsedCommand | None:

@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import NullPool, QueuePool
 
+PG_CONNECT_TIMEOUT = 10  # seconds
+
 
 def make_engine(url: str) -> Engine:
     """An engine for the URL: SQLite in WAL mode with a busy timeout, so a reader never blocks
@@ -31,7 +33,10 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # libpq waits for ever on a server that never answers (a firewall that drops packets, a wrong
+    # port): give up instead, so the bot says it cannot reach the database. The URL may set its own.
+    connect = {} if "connect_timeout=" in url else {"connect_timeout": PG_CONNECT_TIMEOUT}
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args=connect)
 
 
 def _in_memory(url: str) -> bool:

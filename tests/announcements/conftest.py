@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +25,21 @@ def pg_url() -> str:
     from bot.config import database_url
 
     return database_url({"DATABASE_URL": PG_URL}, Path("unused"))
+
+
+@contextmanager
+def two_stores(url: str, prefix: str = "mb_") -> Iterator[tuple[Store, Store]]:
+    """Two stores (separate engines) on one database, as two bot processes have; the tables are
+    dropped afterwards."""
+    first, second = Store(url, prefix=prefix), Store(url, prefix=prefix)
+    first.create()
+    second.create()
+    try:
+        yield first, second
+    finally:
+        first.drop()
+        first.close()
+        second.close()
 
 
 def unique_prefix() -> str:

@@ -238,3 +238,16 @@ def test_a_database_url_whose_host_or_port_cannot_be_read_is_a_setting_error(url
     assert result.returncode == 2
     line = one_line_error(result)
     assert line.startswith("meetup-bot: DATABASE_URL has a host or port that cannot be read (") and "s3cret" not in line
+
+
+@pytest.mark.slow
+def test_a_database_server_that_never_answers_is_given_up_on() -> None:
+    # Before the fix libpq waited for ever (this test then ended in run()'s subprocess timeout).
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes the handshakes; nobody ever answers
+        port = silent.getsockname()[1]
+        result = run("proposals", env={"DATABASE_URL": f"postgresql://u@127.0.0.1:{port}/x"})
+    assert result.returncode == 1
+    line = one_line_error(result)
+    assert line.startswith("cannot read the submissions: cannot reach the database") and "timeout" in line

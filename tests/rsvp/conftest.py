@@ -7,7 +7,7 @@ protocol); the platform tests drive the real adapters against the local fake API
 from __future__ import annotations
 
 import textwrap
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +23,8 @@ from bot.chat.messages import ChatRef, IncomingMessage, UserRef
 from bot.chat.reply import Reply
 from bot.config import Settings
 from bot.rsvp.service import RsvpService
+from bot.store.store import Store
+from tests.announcements.conftest import PG_URL, pg_url, two_stores, unique_prefix
 from tests.announcements.senders import RecordingSender
 from tests.fakes.clock import FixedClock
 
@@ -103,3 +105,16 @@ async def chat(tmp_path: Path) -> AsyncIterator[Chat]:
         assert core.rsvp is not None
         await core.rsvp.drain()
         await core.announcements.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Store, Store]]:
+    """Two stores on one database: what two bot processes share (SQLite, then PostgreSQL)."""
+    if request.param == "sqlite":
+        url, prefix = f"sqlite:///{tmp_path / 'bot.sqlite3'}", "mb_"
+    else:
+        if not PG_URL:
+            pytest.skip("TEST_DATABASE_URL is not set")
+        url, prefix = pg_url(), unique_prefix()
+    with two_stores(url, prefix) as pair:
+        yield pair

@@ -8,7 +8,6 @@ import os
 import random
 import sys
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,26 +20,6 @@ from tests.announcements.conftest import PG_URL, pg_url
 
 NOW = datetime(2027, 1, 10, 8, 0, tzinfo=UTC)
 CAPACITY = 10
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Store, Store]]:
-    """Two stores on one database: what two bot processes share."""
-    if request.param == "sqlite":
-        url, prefix = f"sqlite:///{tmp_path / 'bot.sqlite3'}", "mb_"
-    else:
-        if not PG_URL:
-            pytest.skip("TEST_DATABASE_URL is not set")
-        url, prefix = pg_url(), f"t{uuid.uuid4().hex[:10]}_"
-    first, second = Store(url, prefix=prefix), Store(url, prefix=prefix)
-    first.create()
-    second.create()
-    try:
-        yield first, second
-    finally:
-        first.drop()
-        first.close()
-        second.close()
 
 
 def check(store: Store, event_id: str, wanted: dict[str, bool]) -> None:

@@ -3,38 +3,12 @@ several, and always what the other process (a second Store on the same database)
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
 
 from bot.rsvp.model import Counts, Person
 from bot.store.store import Store
-from tests.announcements.conftest import PG_URL, pg_url
 
 NOW = datetime(2027, 1, 10, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Store, Store]]:
-    """Two stores on one database, as two bot processes have."""
-    if request.param == "sqlite":
-        url, prefix = f"sqlite:///{tmp_path / 'bot.sqlite3'}", "mb_"
-    else:
-        if not PG_URL:
-            pytest.skip("TEST_DATABASE_URL is not set")
-        url, prefix = pg_url(), f"t{uuid.uuid4().hex[:10]}_"
-    first, second = Store(url, prefix=prefix), Store(url, prefix=prefix)
-    first.create()
-    second.create()
-    try:
-        yield first, second
-    finally:
-        first.drop()
-        first.close()
-        second.close()
 
 
 def answer(store: Store, event_id: str, user: str, going: bool, seats: int | None = 2) -> None:

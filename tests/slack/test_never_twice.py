@@ -4,8 +4,6 @@ posted again), and a retried event is answered once by two HTTP-mode instances o
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -20,13 +18,12 @@ from bot.chat.commands import CommandRegistry
 from bot.chat.core import Bot
 from bot.chat.messages import ChatRef
 from bot.chat.reply import Attachment, Reply, paragraph
-from bot.config import database_url
 from bot.store.store import Store
+from tests.announcements.conftest import PG_URL, pg_url, two_stores, unique_prefix
 from tests.fakes.slack_api import FakeSlack
 from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, HttpSlack, event_callback, mention
 
 CHANNEL = ChatRef("slack", "C0ANNOUNCE")
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 
 async def test_a_failure_after_the_first_part_is_maybe_delivered_and_not_posted_again(
@@ -62,16 +59,8 @@ def shared_pg() -> Iterator[tuple[Store, Store]]:
     """Two processes' stores on one PostgreSQL database (separate engines, one table prefix)."""
     if not PG_URL:
         pytest.skip("TEST_DATABASE_URL is not set")
-    url, prefix = database_url({"DATABASE_URL": PG_URL}, Path("unused")), f"t{uuid.uuid4().hex[:10]}_"
-    first, second = Store(url, prefix=prefix), Store(url, prefix=prefix)
-    first.create()
-    second.create()
-    try:
-        yield first, second
-    finally:
-        first.drop()
-        first.close()
-        second.close()
+    with two_stores(pg_url(), unique_prefix()) as pair:
+        yield pair
 
 
 @pytest.fixture
