@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import textwrap
 from pathlib import Path
@@ -50,7 +52,9 @@ def assemble_core(source: CalendarSource, clock: Clock, **settings: Any) -> Core
     unless `database_url` is given."""
     settings.setdefault("service_accounts", service_accounts())  # as the app adds the adapters' own
     if "database_url" not in settings:
-        settings["database_url"] = f"sqlite:///{Path(tempfile.mkdtemp(prefix='meetup-bot-')) / 'bot.sqlite3'}"
+        folder = tempfile.mkdtemp(prefix="meetup-bot-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)  # the test session's end
+        settings["database_url"] = f"sqlite:///{Path(folder) / 'bot.sqlite3'}"
     core = assemble(Settings(scheduler_enabled=False, **settings), source, clock)
     core.announcements.store.create()
     return core
