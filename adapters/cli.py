@@ -42,10 +42,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.events:
         settings = _with_events(settings, args.events)
     serving = platforms.configured(settings)  # checks every platform's settings before anything starts
-    # A console chat shows replies, not start-up chatter, unless LOG_LEVEL asks for it; with PORT
-    # set it is a server, and says where it listens.
+    # A console chat shows replies, not start-up chatter or the warnings an operator reads (a
+    # refused broadcast is already said in the reply), unless LOG_LEVEL asks for them; errors
+    # (a broken edit of events.yaml) still show. With PORT set it is a server, and says where
+    # it listens.
     quiet = not serving and settings.port is None and "LOG_LEVEL" not in os.environ
-    setup_logging("WARNING" if quiet else settings.log_level, platforms.secrets(settings))
+    setup_logging("ERROR" if quiet else settings.log_level, platforms.secrets(settings))
     try:
         source = CalendarSource.from_file(settings.events_file)
     except CalendarError as exc:
