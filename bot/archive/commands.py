@@ -5,9 +5,8 @@ from __future__ import annotations
 from bot.calendar.loader import slugify
 from bot.chat import views
 from bot.chat.commands import Answer, Request, UsageError
-from bot.chat.handlers import find_event
-from bot.chat.reply import Attachment, Bold, Code, Reply, paragraph
-from bot.wording import clip
+from bot.chat.handlers import find_event, no_such_meetup
+from bot.chat.reply import Attachment, Bold, Code, Reply, paragraph, text_reply
 
 ICS_MIME = "text/calendar"
 
@@ -41,7 +40,7 @@ class ArchiveCommands:
             ))  # fmt: skip
         event = find_event(req, key)
         if event is None:
-            return Reply((paragraph("No meetup with id “", clip(key), "”. /events and /past list them."),))
+            return text_reply(no_such_meetup(key))
         content = calendar_ics(calendar.data, stamp=req.now, events=[event])
         when = views.short_date(event, community.timezone)
         return Reply((

@@ -70,13 +70,18 @@ def find_event(req: Request, key: str) -> Event | None:
     return req.calendar.get(key)
 
 
+def no_such_meetup(key: str) -> str:
+    """The answer when `find_event` finds nothing: what was typed, clipped, and where to look."""
+    return f"No meetup with id “{clip(key)}”. /events and /past list them."
+
+
 async def event(req: Request) -> Answer:
     if len(req.args) != 1:
         raise UsageError("Which meetup? Give its id, or its number in /events.")
     key = req.args[0]
     found = find_event(req, key)
     if found is None:
-        return text_reply(f"No meetup with id “{clip(key)}”. /events and /past list them.")
+        return text_reply(no_such_meetup(key))
     return views.event_card(found, req.calendar.community, req.now, abstracts=True)
 
 
@@ -114,17 +119,19 @@ async def talks(req: Request) -> Answer:
     wanted = any(term in topic.lower() for topic in calendar.community.call_for_speakers.topics for term in terms)
     lead = "It is on our list of wanted topics!" if wanted else "Could you give one?"
     lead += " Here is our call for speakers (also at /cfp):"
-    blocks: list[Block] = [paragraph("No talks about “", clip(query), "” yet. ", lead)]
+    no_talks = ("No talks about “", clip(query), "” yet")
+    blocks: list[Block] = [paragraph(*no_talks, ". ", lead)]
     # A coming meetup on the topic (its talks not yet announced) is what the asker wants to hear of.
     themed = [e for e in calendar.upcoming(req.now, limit=20) if any(t in _theme(e) for t in terms)]
     if themed:
         first = themed[0]
         when = views.short_date(first, calendar.community.timezone)
         blocks = [
-            paragraph("No talks about “", clip(query), "” yet, but a coming meetup is about it: ", Bold(first.title),
-                      f", {when} (/event {first.id})."),
+            paragraph(
+                *no_talks, ", but a coming meetup is about it: ", Bold(first.title), f", {when} (/event {first.id})."
+            ),
             paragraph(lead),
-        ]  # fmt: skip
+        ]
     return Reply((*blocks, *cfp.blocks), disable_link_preview=True)
 
 

@@ -240,7 +240,7 @@ class ProposalCommands:
         if len(req.args) > 1:
             found = handlers.find_event(req, req.args[1])
             if found is None:
-                raise UsageError(f"No meetup with id “{req.args[1]}”. /events lists them.")
+                raise UsageError(handlers.no_such_meetup(req.args[1]))
             return found
         need = Need.SPEAKERS if proposal.kind is Kind.TALK else Need.VENUE
         upcoming = req.calendar.upcoming(req.now)

@@ -92,7 +92,7 @@ class RsvpCommands:
         if req.args:
             found = handlers.find_event(req, req.args[0])
             if found is None:
-                return text_reply(f"No meetup with id “{req.args[0][:80]}”. /events lists them.")
+                return text_reply(handlers.no_such_meetup(req.args[0]))
             return found
         upcoming = next_open(req.calendar, req.now)
         if upcoming is None:
@@ -146,7 +146,7 @@ class RsvpCommands:
         if req.args:
             event = handlers.find_event(req, req.args[0])
             if event is None:
-                return text_reply(f"No meetup with id “{req.args[0][:80]}”. /events and /past list them.")
+                return text_reply(handlers.no_such_meetup(req.args[0]))
         else:
             event = req.calendar.next(req.now) or next(iter(req.calendar.past(req.now, 1)), None)
             if event is None:

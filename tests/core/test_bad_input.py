@@ -140,3 +140,13 @@ async def test_a_venue_offer_asks_again_for_seats_it_cannot_read(caplog: pytest.
     assert sum("whole number of people" in a for a in answers) == 2
     assert "4/4" in answers[-1]  # the third try, 80, was taken
     assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+
+
+async def test_accept_into_a_meetup_that_does_not_exist_caps_the_echo() -> None:
+    # Every caller of find_event answers a missing meetup with the same clipped line; /accept
+    # once quoted its second argument whole.
+    proposal = ["/propose", "Tracing", "How we trace.", "Noa Katz", "English", "yes"]
+    answers = await converse([*proposal, "/proposals", f"/accept T1 {LONG_WORD}"])
+    assert "T1" in answers[-2]  # the proposal exists, so the meetup is what is missing
+    assert f"No meetup with id “{'q' * 79}…”" in answers[-1]
+    assert len(answers[-1]) < 4000
