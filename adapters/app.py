@@ -90,16 +90,14 @@ class App:
                 log.info("%s adapter started", adapter.platform)
             await self.announcements.start(started)  # the started adapters are its senders
             self.ready.set()
-            if self.rsvp is not None:
-                self.rsvp.start(self.source.current)  # cancellations made while we were down
+            self.rsvp.start(self.source.current)  # cancellations made while we were down
             await self.stopping.wait()
         finally:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
             try:
-                if self.rsvp is not None:
-                    await self.rsvp.drain()  # private messages on their way, before the store closes
+                await self.rsvp.drain()  # private messages on their way, before the store closes
                 await self.announcements.stop()  # before the adapters it sends through
             except Exception:
                 log.exception("stopping announcements failed")

@@ -29,7 +29,7 @@ class Core:
     announcements: AnnouncementService
     registry: CommandRegistry
     bot: Bot
-    rsvp: RsvpService | None = None  # started once the adapters can send (private messages)
+    rsvp: RsvpService  # started once the adapters can send (private messages)
 
 
 def assemble(
