@@ -5,7 +5,8 @@ route on the shared `HttpServer`, checked against Telegram's secret-token header
 becomes an `IncomingMessage` for the core; its replies go back to the same chat and topic.
 
 Every send (replies and `send()` for announcements) is paced under Telegram's flood limits by
-AIORateLimiter (see `telegram_pacing`) and goes through `_send_part`, which decides per error
+`SendPacer` (pacing.py), at most a few requests are open at once (in_flight.py), and each goes
+through `_send_part`, which decides per error
 what a retry may do: 429 waits and retries, 403 raises ChatGone, a migrated group is sent to its new id
 (the receipt names it; the adapter writes no chat status on sends), rejected
 HTML is resent as plain text, and a timeout after the request left us is never resent blindly.
@@ -55,6 +56,7 @@ from adapters.base import MessageHandler, StartError
 from adapters.edit_throttle import DEFAULT_INTERVAL, EditThrottle
 from adapters.log_redaction import redact_in_logs
 from adapters.telegram.buttons import edit_message, handle_press, keyboard
+from adapters.telegram.in_flight import InFlightRequest
 from adapters.telegram.pacing import SendPacer
 from adapters.telegram.platform import ANONYMOUS_ADMIN_ID
 from adapters.telegram.render import TelegramDocument, TelegramPart, TelegramText, render
@@ -146,11 +148,15 @@ class TelegramAdapter:
             .rate_limiter(rate_limiter if rate_limiter is not None else SendPacer(o.pace_burst, o.pace_overall_burst))
             .job_queue(None)  # our scheduler does the timing
             .concurrent_updates(o.concurrent_updates)
-            .connect_timeout(o.connect_timeout)
-            .read_timeout(o.read_timeout)
-            .write_timeout(o.write_timeout)
-            .pool_timeout(o.pool_timeout)
-            .connection_pool_size(o.connection_pool_size)
+            .request(
+                InFlightRequest(
+                    connection_pool_size=o.connection_pool_size,
+                    connect_timeout=o.connect_timeout,
+                    read_timeout=o.read_timeout,
+                    write_timeout=o.write_timeout,
+                    pool_timeout=o.pool_timeout,
+                )
+            )
         )
         if api_url:
             root = api_url.rstrip("/").removesuffix("/bot")

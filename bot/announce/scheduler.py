@@ -117,7 +117,7 @@ class Announcer:
         event = announcement.event
         if announcement.kind not in (Kind.REMINDER, Kind.NEW) or event is None:
             return None
-        return (await asyncio.to_thread(self.store.rsvp.counts, [event.id]))[event.id]
+        return (await self.store.read(self.store.rsvp.counts, [event.id]))[event.id]
 
     def _before(self, announcement: Announcement, chats: Sequence[ChatRef]) -> list[ChatRef]:
         """Which of `chats` this announcement is for, and what to remember before it goes out."""

@@ -89,7 +89,7 @@ class ProposalCommands:
         if not message.chat.is_private or message.pressed or message.fields or text.startswith("/"):
             return None
         try:
-            convo = await asyncio.to_thread(self.store.proposals.conversation, message.sender.key)
+            convo = await self.store.read(self.store.proposals.conversation, message.sender.key)
         except Exception as exc:  # the store is down: the message is read as if no conversation ran
             log.warning("cannot look up %s's conversation: %s", message.sender.key, type(exc).__name__)
             return None

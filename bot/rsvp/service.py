@@ -74,7 +74,7 @@ class RsvpService:
         return await asyncio.to_thread(self.store.rsvp.waitlist_position, event.id, user.key)
 
     async def counts(self, events: Iterable[Event]) -> dict[str, Counts]:
-        return await asyncio.to_thread(self.store.rsvp.counts, [e.id for e in events])
+        return await self.store.read(self.store.rsvp.counts, [e.id for e in events])
 
     async def attendees(self, event: Event) -> list[Attendee]:
         return await asyncio.to_thread(self.store.rsvp.attendees, event.id)

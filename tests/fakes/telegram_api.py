@@ -141,6 +141,9 @@ class FakeBotApi(UpdatesApi, FailuresApi, ButtonsApi):
         self._updates_init()
         self._failures_init()
         self.calls: list[tuple[str, dict[str, Any]]] = []  # every API call: (method, params)
+        # Calls being answered right now, and the most there ever were (getUpdates aside: a long
+        # poll is open all the time on a connection of its own).
+        self.in_flight = self.most_in_flight = 0
         self.commands: list[dict[str, Any]] | None = None
         self.rejected_429 = 0
         self._message_ids: dict[int | str, itertools.count[int]] = {}
@@ -214,6 +217,16 @@ class FakeBotApi(UpdatesApi, FailuresApi, ButtonsApi):
         if self.token is not None and request.match_info["token"] != self.token:
             return _error(401, "Unauthorized")
         method = request.match_info["method"]
+        if method == "getUpdates":
+            return await self._answer(method, request)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            return await self._answer(method, request)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, method: str, request: web.Request) -> web.Response:
         params = await _read_params(request)
         self.calls.append((method, params))
         self._notify()
