@@ -24,7 +24,7 @@ from bot.chat.messages import IncomingMessage, UserRef
 from bot.chat.notify import Notifier
 from bot.chat.organisers import Organisers
 from bot.chat.reply import Button, Buttons, Form, FormField, Reply, ReplyTarget, paragraph, text_reply
-from bot.proposals import calendar_edit, conversation, views
+from bot.proposals import conversation, views
 from bot.proposals.model import CONVERSATION_TTL_HOURS, PER_DAY, Conversation, Kind, Proposal, Status, parse_id
 from bot.store.store import Store
 from bot.wording import plural
@@ -222,6 +222,9 @@ class ProposalCommands:
                 return self._settled(req, current or proposal)
             if self.source.path is None:
                 return text_reply("The calendar is not read from a file here, so I cannot add to it.")
+            # Only /accept writes events.yaml: the comment-keeping writer loads on first use, not at start.
+            from bot.proposals import calendar_edit
+
             try:
                 edit = await asyncio.to_thread(calendar_edit.apply, self.source.path, event.id, current)
             except calendar_edit.EditFailed as exc:

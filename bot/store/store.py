@@ -37,7 +37,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.announce.rules import AnnouncedEvent
 from bot.chat.messages import ChatRef
@@ -204,6 +203,19 @@ def write_failure(error: exc.SQLAlchemyError) -> StoreWriteFailed:
     return StoreWriteFailed(reason[0][:200] if reason else type(error).__name__)
 
 
+def _insert_for(dialect: str) -> Any:
+    """The dialect's INSERT (with ON CONFLICT). Imported for the dialect in use only: PostgreSQL's
+    package loads its drivers' modules, a sixth of SQLAlchemy's import time, which a SQLite bot
+    need not pay at start."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
 class Store:
     def __init__(self, url: str, *, prefix: str = "mb_", clock: Clock = system_clock) -> None:
         self.url = url
@@ -211,7 +223,7 @@ class Store:
         self.clock = clock
         self.engine = make_engine(url)
         self.metadata, self.subs, self.ledger, self.broadcasts, self.announced = _tables(prefix)
-        self._insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+        self._insert = _insert_for(self.engine.dialect.name)
         self.rsvp = RsvpStore(self)  # its tables join this metadata: create() and drop() cover them
         self.seen = SeenDeliveries(self)  # platform delivery ids (Slack retries), shared by processes
         self.contacts = Contacts(self)  # who has a private chat with the bot (bot/chat/notify.py)
