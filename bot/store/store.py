@@ -1,7 +1,8 @@
 """The store: subscriptions, the delivery ledger and broadcasts, in SQLite or PostgreSQL.
 
 SQLAlchemy 2 Core, tables created (and missing columns added) on start. Every method here is
-blocking and short (one small transaction); async callers run them with `asyncio.to_thread`.
+blocking and short (one small transaction); async callers run writes with `asyncio.to_thread`
+and short reads with `Store.read` (inline on SQLite, in a worker thread on PostgreSQL).
 
 The ledger is what makes announcements exactly once: a row per (announcement key, chat key),
 inserted before the send (the primary key decides who wins) and marked sent after.
