@@ -91,6 +91,13 @@ def database_url(env: Mapping[str, str], default_sqlite: Path) -> str:
         scheme = url.partition("://")[0] if "://" in url else ""
         got = f"a {_shown(scheme)} URL" if scheme else "no scheme"
         raise SettingsError("DATABASE_URL", f"must be a postgres://, postgresql:// or sqlite:/// URL, got {got}")
+    if is_in_memory_sqlite(url):
+        # Every connection to it is a new, empty database, and whatever the ledger held is gone at
+        # a restart, so reminders would go out again: the bot needs a database that lasts.
+        raise SettingsError(
+            "DATABASE_URL",
+            "is an in-memory SQLite database, which keeps nothing: give a file, e.g. sqlite:///bot.sqlite3",
+        )
     try:
         parts = urlsplit(url)
         _ = parts.port  # raises ValueError on a port that is not a number, or a broken [IPv6] host
@@ -99,6 +106,10 @@ def database_url(env: Mapping[str, str], default_sqlite: Path) -> str:
     except ValueError as error:
         raise SettingsError("DATABASE_URL", f"has a host or port that cannot be read ({error})") from None
     return url
+
+
+def is_in_memory_sqlite(url: str) -> bool:
+    return url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import ROOT, SHIPPED_EVENTS
 
@@ -38,8 +39,8 @@ def loaded_by_run(env: dict[str, str]) -> set[str]:
     return set(line.split()[1:])
 
 
-def test_console_mode_imports_no_platform_and_no_web_server(tmp_path: object) -> None:
-    loaded = loaded_by_run({"DATABASE_URL": "sqlite://"})
+def test_console_mode_imports_no_platform_and_no_web_server(tmp_path: Path) -> None:
+    loaded = loaded_by_run({"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}"})
     packages = {name.split(".")[0] for name in loaded}
     assert packages.isdisjoint({"slack_bolt", "slack_sdk", "aiohttp", "telegram"}), packages
     assert packages.isdisjoint({"icalendar", "jinja2"}), packages  # feeds and pages: only with PORT

@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import NullPool, QueuePool
 
+from bot.config import is_in_memory_sqlite
+
 PG_CONNECT_TIMEOUT = 10  # seconds
 
 
@@ -19,9 +21,9 @@ def make_engine(url: str) -> Engine:
         # A pooled connection is checked out by one thread at a time, so worker threads
         # (asyncio.to_thread) never share one; an in-memory database keeps NullPool, since
         # every connection to it would be a different, empty database anyway.
-        pool: dict[str, Any] = (
-            {"poolclass": NullPool} if _in_memory(url) else {"poolclass": QueuePool, "pool_size": 5, "max_overflow": 10}
-        )
+        pool: dict[str, Any] = {"poolclass": QueuePool, "pool_size": 5, "max_overflow": 10}
+        if is_in_memory_sqlite(url):  # `run` refuses one (bot.config); a Store built directly may not
+            pool = {"poolclass": NullPool}
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **pool)
 
         @event.listens_for(engine, "connect")
@@ -37,7 +39,3 @@ def make_engine(url: str) -> Engine:
     # port): give up instead, so the bot says it cannot reach the database. The URL may set its own.
     connect = {} if "connect_timeout=" in url else {"connect_timeout": PG_CONNECT_TIMEOUT}
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args=connect)
-
-
-def _in_memory(url: str) -> bool:
-    return url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url

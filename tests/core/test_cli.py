@@ -230,6 +230,19 @@ def test_slack_manifest_refuses_what_slack_would_refuse(flag: str, value: str, t
     assert f"meetup-bot slack-manifest: error: argument {flag}: " in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("command", [["run"], ["proposals"]])
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "sqlite:///file:x?mode=memory&uri=true"])
+def test_an_in_memory_sqlite_database_is_a_setting_error(command: list[str], url: str) -> None:
+    """It would keep nothing (no ledger: reminders sent again after a restart); it used to start
+    and then fail with a traceback at the first query ("no such table")."""
+    result = run(*command, env={"DATABASE_URL": url})
+    assert result.returncode == 2
+    assert one_line_error(result) == (
+        "meetup-bot: DATABASE_URL is an in-memory SQLite database, which keeps nothing:"
+        " give a file, e.g. sqlite:///bot.sqlite3"
+    )
+
+
 @pytest.mark.parametrize(
     "url", ["postgresql://:@:/", "postgres://u:s3cret-pw@[::1:5432/x", "postgres://u:s3cret-pw@h:abc/x"]
 )
