@@ -51,6 +51,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         source = CalendarSource.from_file(settings.events_file)
     except CalendarError as exc:
+        if [e.path for e in exc.errors] == ["(file)"]:  # missing, unreadable, not UTF-8: one line
+            print(f"cannot start: {exc.errors[0]}", file=sys.stderr)
+            return 1
         print(f"cannot start: {settings.events_file} has errors:", file=sys.stderr)
         for error in exc.errors:
             print(f"  {error}", file=sys.stderr)

@@ -78,6 +78,9 @@ def _parse_calendar(text: str, filename: str) -> CalendarData:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise CalendarError([LoadError(filename, line, "(yaml)", f"syntax error: {exc.problem or exc}")]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a NUL, a control code)
+        line = _reader_line(text, exc)
+        raise CalendarError([LoadError(filename, line, "(yaml)", f"syntax error: {_reader_problem(exc)}")]) from None
     except yaml.YAMLError as exc:
         raise CalendarError([LoadError(filename, None, "(yaml)", f"syntax error: {exc}")]) from None
     for p in problems:
@@ -100,6 +103,20 @@ def _parse_calendar(text: str, filename: str) -> CalendarData:
     )
 
 
+def _reader_line(text: str, exc: yaml.reader.ReaderError) -> int:
+    # The C reader gives the UTF-8 byte offset and the character as a number; the Python reader
+    # the character offset and the character itself.
+    if isinstance(exc.character, str):
+        return text.count("\n", 0, exc.position) + 1
+    return text.encode()[: exc.position].count(b"\n") + 1
+
+
+def _reader_problem(exc: yaml.reader.ReaderError) -> str:
+    """PyYAML's two-line text ("... in "<unicode string>", position 1") as one clause."""
+    code = ord(exc.character) if isinstance(exc.character, str) else exc.character
+    return f"the character U+{code:04X} is not allowed in YAML ({exc.reason})"
+
+
 def load_calendar_data(path: str | Path, *, cache: bool = True) -> CalendarData:
     """Load and validate a calendar file; raises CalendarError listing every problem.
 
@@ -120,8 +137,12 @@ def read_calendar(path: str | Path, *, cache: bool = True) -> tuple[CalendarData
     try:
         content = path.read_bytes()
         text = content.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CalendarError([LoadError(str(path), None, "(file)", f"cannot read: {exc}")]) from None
+    except OSError as exc:
+        raise CalendarError([LoadError(str(path), None, "(file)", f"cannot read it: {exc.strerror or exc}")]) from None
+    except UnicodeDecodeError as exc:
+        line = content[: exc.start].count(b"\n") + 1
+        problem = f"not UTF-8 text (byte 0x{content[exc.start]:02x})"
+        raise CalendarError([LoadError(str(path), line, "(file)", problem)]) from None
     directory = calendar_cache.cache_dir() if cache else None
     if directory is None:
         return parse_calendar(text, str(path)), None

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from adapters.cli import main as cli_main
-from bot.calendar.loader import CalendarError, parse_calendar
+from bot.calendar.loader import CalendarError, load_calendar_data, parse_calendar
 from tests.conftest import COMMUNITY_YAML
 
 GOOD_EVENT = """\
@@ -281,3 +281,29 @@ def test_check_cuts_a_huge_bad_value(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert cli_main(["check", str(events)]) == 1
     [line] = capsys.readouterr().out.splitlines()
     assert line.endswith(f"events[0].url: expected an http(s) URL, got {'y' * 80!r}… (200,000 characters)")
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x07", "\x1b"])
+def test_a_control_character_is_one_line_with_its_line_number(character: str) -> None:
+    text = COMMUNITY_YAML + GOOD_EVENT.replace("A talk\n", f"A tälk{character}\n", 1)
+    line = text[: text.index(character)].count("\n") + 1
+    error = only_error(text)
+    assert error == (
+        f"cal.yaml:{line}: (yaml): syntax error: the character U+{ord(character):04X} is not allowed in YAML"
+        " (control characters are not allowed)"
+    )
+
+
+def test_a_file_that_is_not_utf8_names_the_line_and_the_byte(tmp_path: Path) -> None:
+    bad = tmp_path / "events.yaml"
+    bad.write_bytes((COMMUNITY_YAML + "# caf\xe9\n").encode("latin-1"))
+    line = COMMUNITY_YAML.count("\n") + 1
+    with pytest.raises(CalendarError) as info:
+        load_calendar_data(bad, cache=False)
+    assert [str(e) for e in info.value.errors] == [f"{bad}:{line}: (file): not UTF-8 text (byte 0xe9)"]
+
+
+def test_run_with_a_missing_events_file_says_so_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nope.yaml"
+    assert cli_main(["run", "--events", str(missing)]) == 1
+    assert capsys.readouterr().err == f"cannot start: {missing}: (file): cannot read it: No such file or directory\n"
