@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from adapters.slack.platform import SlackSettings
+from adapters.slack.platform import SLASH_COMMAND, SlackSettings
 from bot.assembly import assemble
 from bot.calendar.loader import CalendarError
 from bot.calendar.source import CalendarSource
@@ -128,9 +127,7 @@ def cmd_slack_manifest(args: argparse.Namespace) -> int:
     return 0
 
 
-# Slack's own limits: a command is lower-case, at most 32 characters with its slash; an app name 35.
-SLASH_COMMAND = re.compile(r"/?[a-z0-9][a-z0-9_-]{0,30}")
-NAME_MAX = 35
+NAME_MAX = 35  # Slack's limit on an app's name
 
 
 def slash_command(text: str) -> str:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from adapters.plugin import Platform
 from bot.config import SettingsError, port_setting, url_setting
+from bot.wording import clip
 
 if TYPE_CHECKING:
     from adapters.base import Adapter
     from adapters.plugin import AdapterParts
 
 NAME = "slack"
+# Slack's own limits: a command is lower-case, at most 32 characters with its slash.
+SLASH_COMMAND = re.compile(r"/?[a-z0-9][a-z0-9_-]{0,30}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +32,9 @@ class SlackSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> SlackSettings:
         command = env.get("SLACK_COMMAND", "").strip() or "/meetup"
+        if not SLASH_COMMAND.fullmatch(command):
+            problem = "must be a slash command such as /meetup (a-z, 0-9, - and _)"
+            raise SettingsError("SLACK_COMMAND", f"{problem}, got {clip(command, 40)!r}")
         settings = cls(
             bot_token=env.get("SLACK_BOT_TOKEN", "").strip() or None,
             app_token=env.get("SLACK_APP_TOKEN", "").strip() or None,

@@ -6,12 +6,14 @@ loaded only when the adapter is built.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from adapters.plugin import Platform
 from bot.config import SettingsError, port_setting, url_setting
+from bot.wording import clip
 
 if TYPE_CHECKING:
     from adapters.base import Adapter
@@ -23,6 +25,20 @@ NAME = "telegram"
 ANONYMOUS_ADMIN_ID = 1087968824
 # The service account for messages forwarded from a linked channel: also nobody.
 CHANNEL_BOT_ID = 136817688
+# A Telegram username: 5 to 32 letters, digits or underscores (the @ is optional where we read one).
+USERNAME = re.compile(r"@?[A-Za-z0-9_]{5,32}")
+
+
+def bot_username_setting(env: Mapping[str, str]) -> str | None:
+    """TELEGRAM_BOT_USERNAME (the website's /cfp deep link), checked, without its @."""
+    raw = env.get("TELEGRAM_BOT_USERNAME", "").strip()
+    if not raw:
+        return None
+    if not USERNAME.fullmatch(raw):
+        raise SettingsError(
+            "TELEGRAM_BOT_USERNAME", f"must be a Telegram username such as @KernelTLVBot, got {clip(raw, 40)!r}"
+        )
+    return raw.lstrip("@")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +47,7 @@ class TelegramSettings:
     api_url: str | None = None  # a self-hosted Bot API server, or the tests' fake
     webhook_url: str | None = None  # webhook mode when set, long polling otherwise
     webhook_secret: str | None = field(default=None, repr=False)
+    bot_username: str | None = None  # for the website's deep link; checked even with Telegram off
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> TelegramSettings:
@@ -39,6 +56,7 @@ class TelegramSettings:
             api_url=url_setting(env, "TELEGRAM_API_URL"),
             webhook_url=url_setting(env, "TELEGRAM_WEBHOOK_URL", https_only=True),
             webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
+            bot_username=bot_username_setting(env),
         )
         if settings.token and settings.webhook_url and port_setting(env) is None:
             raise SettingsError("TELEGRAM_WEBHOOK_URL", "needs PORT set: webhook mode listens on the shared HTTP port")

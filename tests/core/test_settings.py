@@ -60,6 +60,10 @@ def test_a_bad_setting_is_one_line_naming_it_and_exit_2(
         ("TELEGRAM_API_URL", "api.example.org", "TELEGRAM_API_URL must be a URL"),
         ("TELEGRAM_WEBHOOK_URL", "http://bot.example.org/tg", "TELEGRAM_WEBHOOK_URL must be an https:// URL"),
         ("SLACK_API_URL", "ftp://slack.example", "SLACK_API_URL must be a URL"),
+        ("SLACK_COMMAND", "/Meet up", "SLACK_COMMAND must be a slash command such as /meetup"),
+        ("SLACK_COMMAND", "/" + "m" * 40, "SLACK_COMMAND must be a slash command such as /meetup"),
+        ("TELEGRAM_BOT_USERNAME", "kernel tlv", "TELEGRAM_BOT_USERNAME must be a Telegram username"),
+        ("TELEGRAM_BOT_USERNAME", "@abc", "TELEGRAM_BOT_USERNAME must be a Telegram username"),
     ],
 )
 def test_each_platforms_settings_are_checked_by_run(
@@ -176,3 +180,14 @@ def test_the_core_names_no_platform() -> None:
             ):
                 named.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value[:60]!r}")
     assert named == []
+
+
+def test_the_website_build_checks_the_bot_username_setting(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "t.me/KernelTLVBot")
+    assert main(["site", "build", str(tmp_path / "site"), "--events", str(clean_env)]) == 2
+    err = capsys.readouterr().err
+    says = "TELEGRAM_BOT_USERNAME must be a Telegram username such as @KernelTLVBot, got 't.me/KernelTLVBot'"
+    assert err == f"meetup-bot: {says}\n"
+    assert not (tmp_path / "site").exists()

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from adapters.telegram.platform import USERNAME
 from bot.calendar.loader import CalendarError, load_calendar_data
 from bot.clock import system_clock
 from bot.config import SettingsError, url_setting
 from bot.wording import clip, plural
-
-USERNAME = re.compile(r"@?[A-Za-z0-9_]{5,32}")
 
 
 def add_parser(sub: Any) -> None:

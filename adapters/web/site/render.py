@@ -16,6 +16,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from adapters.telegram.platform import bot_username_setting
 from adapters.web.site.jsonld import event_jsonld
 from adapters.web.site.model import SiteIndex, TalkEntry, language_tag, osm_search, safe_id, script_json
 from bot.calendar.calendar import Calendar
@@ -38,7 +39,7 @@ class SiteOptions:
 
     @classmethod
     def from_env(cls, base_url: str | None = None, bot_username: str | None = None) -> SiteOptions:
-        username = bot_username or os.environ.get("TELEGRAM_BOT_USERNAME") or None
+        username = bot_username or bot_username_setting(os.environ)  # raises SettingsError when malformed
         return cls(base_url.rstrip("/") if base_url else None, username.lstrip("@") if username else None)
 
     @property
