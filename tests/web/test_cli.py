@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from adapters.cli import main
+from adapters.web.site.build import MANIFEST, build_site
 from adapters.web.site.render import SiteRenderer
 from bot.calendar.calendar import Calendar
 from tests.conftest import ROOT, SHIPPED_EVENTS
-from tests.web.conftest import broken, renamed
+from tests.web.conftest import NOW, broken, renamed
 
 
 def test_site_build_writes_every_page_and_feed(
@@ -60,3 +62,35 @@ def test_a_broken_events_file_is_reported_not_built(
 def test_other_modes_do_not_load_jinja2() -> None:
     code = "import sys, adapters.cli, adapters.app; assert 'jinja2' not in sys.modules, 'jinja2 loaded'"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_building_again_removes_what_the_last_build_wrote_and_nothing_else(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], shipped_calendar: Calendar
+) -> None:
+    """A meetup taken out of events.yaml loses its page and .ics at the next build into the same
+    folder; files the build never wrote stay."""
+    out = tmp_path / "site"
+    data = shipped_calendar.data
+    extra = replace(data.events[-1], id="2031-01-07-gone-meetup")
+    build_site(Calendar(replace(data, events=(*data.events, extra))), out, now=NOW)
+    (out / "CNAME").write_text("kerneltlv.example.org\n")
+    (out / "events" / "notes.txt").write_text("ours, not the build's\n")
+    assert (out / "events" / extra.id / "index.html").is_file() and (out / "events" / f"{extra.id}.ics").is_file()
+
+    assert main(["site", "build", str(out), "--events", str(SHIPPED_EVENTS)]) == 0
+    assert capsys.readouterr().out.rstrip().endswith(f"from {SHIPPED_EVENTS}, 2 files of an earlier build removed")
+    assert not (out / "events" / extra.id).exists() and not (out / "events" / f"{extra.id}.ics").exists()
+    assert (out / "CNAME").is_file() and (out / "events" / "notes.txt").is_file()
+    assert (out / "events" / data.events[-1].id / "index.html").is_file()
+    assert main(["site", "build", str(out), "--events", str(SHIPPED_EVENTS)]) == 0  # nothing more to remove
+    assert capsys.readouterr().out.rstrip().endswith(f"from {SHIPPED_EVENTS}")
+
+
+def test_a_tampered_file_list_cannot_reach_outside_the_folder(tmp_path: Path, shipped_calendar: Calendar) -> None:
+    out, outside = tmp_path / "site", tmp_path / "keep.txt"
+    outside.write_text("not the site's\n")
+    build_site(shipped_calendar, out, now=NOW)
+    with (out / MANIFEST).open("a") as listed:
+        listed.write(f"../keep.txt\n{outside}\n")
+    build_site(shipped_calendar, out, now=NOW)
+    assert outside.is_file()

@@ -70,5 +70,6 @@ def cmd_build(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"cannot build the site: {error}", file=sys.stderr)
         return 1
-    print(f"{out}: {result.pages} pages, {result.files} files, {result.bytes / 1024:.0f} KB, from {events}")
+    gone = f", {plural(result.removed, 'file')} of an earlier build removed" if result.removed else ""
+    print(f"{out}: {result.pages} pages, {result.files} files, {result.bytes / 1024:.0f} KB, from {events}{gone}")
     return 0
