@@ -50,6 +50,13 @@ def test_check_of_a_missing_file(tmp_path: Path) -> None:
     assert result.returncode == 1 and "cannot read" in result.stdout
 
 
+def test_run_with_a_missing_events_file_says_so_in_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    result = run("run", "--events", str(missing))
+    assert result.returncode == 1
+    assert result.stderr == f"cannot start: {missing}: (file): cannot read it: No such file or directory\n"
+
+
 def test_run_with_piped_input_answers_and_exits_0(tmp_path: Path) -> None:
     # The real clock runs here, so the meetup is put ten days from today, not at a fixed date.
     events = tmp_path / "events.yaml"

@@ -301,9 +301,3 @@ def test_a_file_that_is_not_utf8_names_the_line_and_the_byte(tmp_path: Path) -> 
     with pytest.raises(CalendarError) as info:
         load_calendar_data(bad, cache=False)
     assert [str(e) for e in info.value.errors] == [f"{bad}:{line}: (file): not UTF-8 text (byte 0xe9)"]
-
-
-def test_run_with_a_missing_events_file_says_so_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    missing = tmp_path / "nope.yaml"
-    assert cli_main(["run", "--events", str(missing)]) == 1
-    assert capsys.readouterr().err == f"cannot start: {missing}: (file): cannot read it: No such file or directory\n"
