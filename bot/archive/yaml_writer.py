@@ -59,17 +59,24 @@ class _Plan:
 
 
 def merge_events(
-    text: str, events: Sequence[Event], *, update: bool = False, filename: str = "events.yaml"
+    text: str,
+    events: Sequence[Event],
+    *,
+    update: bool = False,
+    carry_over: bool = True,
+    filename: str = "events.yaml",
 ) -> tuple[str, MergeReport]:
     """The new file text with `events` merged in. Raises CalendarError when `text` itself is not
-    a valid calendar, MergeError when it cannot be edited as text."""
+    a valid calendar, MergeError when it cannot be edited as text. With `update`, a meetup already
+    in the file keeps what a post cannot say (`_carry_over`) unless `carry_over` is False: then it
+    is written as given (an edit of the bot's own, such as accepting a proposal)."""
     data = parse_calendar(text, filename)
     root = yaml.compose(text, Loader=_Loader)
     if not isinstance(root, yaml.MappingNode):
         raise MergeError(f"{filename}: the top level is not a mapping")
     sections = _sections(text, root)
     plan = _Plan()
-    _plan_events(plan, text, sections, data, events, update)
+    _plan_events(plan, text, sections, data, events, update, carry_over)
     if plan.speakers:
         indent = _map_indent(sections.get("speakers"))
         block = "".join(render_speaker(s, indent) for s in plan.speakers.values())
@@ -97,7 +104,13 @@ def merge_events(
 
 
 def _plan_events(
-    plan: _Plan, text: str, sections: dict[str, _Section], data: CalendarData, events: Sequence[Event], update: bool
+    plan: _Plan,
+    text: str,
+    sections: dict[str, _Section],
+    data: CalendarData,
+    events: Sequence[Event],
+    update: bool,
+    carry_over: bool,
 ) -> None:
     """Plan the edits for `events`: each one found (by id, else by URL) is kept, or replaced on
     --update; the others are appended, in order, at the end of `events:`."""
@@ -114,7 +127,7 @@ def _plan_events(
         if existing is not None and not update:
             plan.kept.append(existing.id)
             continue
-        if existing is not None:
+        if existing is not None and carry_over:
             event = _carry_over(event, existing)
         event = _resolve_refs(event, speaker_ids, venue_ids, plan)
         if existing is not None:

@@ -18,14 +18,14 @@ from pathlib import Path
 
 from bot.archive.yaml_writer import MergeError, merge_events
 from bot.calendar.loader import CalendarError, parse_calendar, slugify
-from bot.calendar.model import Event, ScheduleSlot, SlotKind, Speaker, Talk, Venue
+from bot.calendar.model import Event, Need, ScheduleSlot, SlotKind, Speaker, Talk, Venue
 from bot.proposals.model import Kind, Proposal
 
 log = logging.getLogger(__name__)
 
 TBA = "to be announced"
 # What accepting may change in a meetup; every other field must read back as it was.
-CHANGED_FIELDS = frozenset({"talks", "schedule", "venue", "host"})
+CHANGED_FIELDS = frozenset({"talks", "schedule", "venue", "host", "needs"})
 
 
 class EditFailed(Exception):
@@ -62,6 +62,10 @@ def _with_talk(event: Event, proposal: Proposal) -> tuple[Event, str]:
             slot_note = f" in the {slot.start.astimezone(event.start.tzinfo):%H:%M} slot"
             break
     changed = replace(event, talks=(*event.talks, talk), schedule=tuple(schedule))
+    filled = bool(slot_note) and not any(s.kind is SlotKind.TALK and TBA in s.title.casefold() for s in schedule)
+    if filled and Need.SPEAKERS in event.needs:  # the last open talk slot: the call for this meetup is done
+        changed = replace(changed, needs=event.needs - {Need.SPEAKERS})
+        slot_note += "; every talk slot is filled now, so it no longer asks for speakers"
     return changed, f"added the talk “{proposal.title}” by {name}{slot_note}"
 
 
@@ -73,7 +77,9 @@ def _with_venue(event: Event, proposal: Proposal) -> tuple[Event, str]:
         notes.append(f"Seats about {proposal.capacity} people.")
     venue = Venue(slugify(proposal.title), proposal.title, address=proposal.address, host=proposal.title)
     venue = replace(venue, notes=tuple(notes))
-    return replace(event, venue=venue, host=proposal.title), f"set the venue to {proposal.title}"
+    changed = replace(event, venue=venue, host=proposal.title, needs=event.needs - {Need.VENUE})
+    asked = "; it no longer asks for a venue" if Need.VENUE in event.needs else ""
+    return changed, f"set the venue to {proposal.title}{asked}"
 
 
 def edit_text(text: str, filename: str, event_id: str, proposal: Proposal) -> tuple[str, str]:
@@ -87,7 +93,7 @@ def edit_text(text: str, filename: str, event_id: str, proposal: Proposal) -> tu
         raise EditFailed(f"No meetup {event_id} in {filename}.")
     changed, what = with_proposal(event, proposal)
     try:
-        new_text, _report = merge_events(text, [changed], update=True, filename=filename)
+        new_text, _report = merge_events(text, [changed], update=True, carry_over=False, filename=filename)
         after = parse_calendar(new_text, filename)
     except (CalendarError, MergeError) as exc:
         raise EditFailed(f"The edit would not make a valid {filename}, so nothing changed:\n{exc}") from exc

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.calendar.loader import load_calendar_data
+from bot.calendar.model import Need
 from bot.chat.messages import ChatRef, UserRef
 from bot.chat.reply import Buttons, ReplyTarget
 from bot.proposals.model import Status
@@ -86,6 +87,28 @@ async def test_accept_needs_an_organiser_then_edits_events_yaml(chat: Chat) -> N
     assert path.read_text().startswith(before.split("\n", 1)[0])  # the header comment survives
     assert any("Good news" in text for text in chat.sender.to("4242"))
     assert "already accepted" in await chat.say("/decline T1", ORGANISER)
+
+
+async def test_filling_the_last_talk_slot_and_the_venue_ends_what_the_meetup_asks_for(chat: Chat) -> None:
+    """The card and /cfp stop asking for speakers once every talk slot is filled, and for a venue
+    once one is accepted; events.yaml says so (needs:)."""
+    served = chat.core.bot.source.current.get(MEETUP)
+    assert served is not None and served.needs == {Need.SPEAKERS, Need.VENUE}
+    await chat.propose("XDP for beginners")
+    await chat.propose("DPDK next to the kernel", UserRef("telegram", "77", "Bob"))
+    first = await chat.say(f"/accept T1 {MEETUP}", ORGANISER)
+    assert "19:15 slot" in first and "no longer asks" not in first
+    second = await chat.say(f"/accept T2 {MEETUP}", ORGANISER)
+    assert "20:15 slot; every talk slot is filled now, so it no longer asks for speakers" in second
+    for line in ("/host", "Acme", "1 Rothschild Blvd", "80", "-", "yes"):
+        await chat.say(line)
+    assert "set the venue to Acme; it no longer asks for a venue" in await chat.say(f"/accept V3 {MEETUP}", ORGANISER)
+    path = chat.core.bot.source.path
+    assert path is not None
+    written = next(e for e in load_calendar_data(path).events if e.id == MEETUP)
+    assert written.needs == frozenset()
+    card = await chat.say(f"/event {MEETUP}")
+    assert "still needs" not in card and "Acme" in card
 
 
 async def test_a_failing_edit_changes_nothing_and_says_why(chat: Chat) -> None:
