@@ -16,9 +16,9 @@ import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from bot.archive.yaml_writer import MergeError, merge_events
+from bot.archive.yaml_writer import MergeError, edit_event, merge_events
 from bot.calendar.loader import CalendarError, parse_calendar, slugify
-from bot.calendar.model import Event, Need, ScheduleSlot, SlotKind, Speaker, Talk, Venue
+from bot.calendar.model import CalendarData, Event, Need, ScheduleSlot, SlotKind, Speaker, Talk, Venue
 from bot.proposals.model import Kind, Proposal
 
 log = logging.getLogger(__name__)
@@ -97,6 +97,7 @@ def edit_text(text: str, filename: str, event_id: str, proposal: Proposal) -> tu
         after = parse_calendar(new_text, filename)
     except (CalendarError, MergeError) as exc:
         raise EditFailed(f"The edit would not make a valid {filename}, so nothing changed:\n{exc}") from exc
+    new_text = _edited_in_place(text, changed, filename, after) or new_text
     written = next(e for e in after.events if e.id == event_id)
     lost = [
         f.name
@@ -108,6 +109,19 @@ def edit_text(text: str, filename: str, event_id: str, proposal: Proposal) -> tu
             f"The writer would change {', '.join(lost)} of {event_id}, so nothing changed; edit it by hand."
         )
     return new_text, what
+
+
+def _edited_in_place(text: str, changed: Event, filename: str, expected: CalendarData) -> str | None:
+    """The same change made as a few line edits that keep the comments inside the meetup, when
+    that gives exactly the calendar the rewrite of the meetup's block gives; else None."""
+    try:
+        edited = edit_event(text, changed, filename=filename)
+        if parse_calendar(edited, filename) == expected:
+            return edited
+        log.info("%s: the in-place edit of %s differs from the rewrite; rewriting its block", filename, changed.id)
+    except (CalendarError, MergeError) as exc:
+        log.info("%s: %s cannot be edited in place (%s); rewriting its block", filename, changed.id, exc)
+    return None
 
 
 def apply(path: Path, event_id: str, proposal: Proposal) -> CalendarEdit:

@@ -111,6 +111,46 @@ async def test_filling_the_last_talk_slot_and_the_venue_ends_what_the_meetup_ask
     assert "still needs" not in card and "Acme" in card
 
 
+async def test_accepting_keeps_the_comments_inside_the_meetup(chat: Chat) -> None:
+    """Only the lines that change are touched: a comment in the meetup's block survives a talk
+    and a venue being accepted into it, and the file reads as the block rewrite would."""
+    path = chat.core.bot.source.path
+    assert path is not None
+    note = "    # the room is booked until 18:30: doors at 18:45\n"
+    text = path.read_text()
+    marker = f"  - id: {MEETUP}\n"
+    assert marker in text
+    start = text.index(marker)
+    needs = text.index("    needs:", start)
+    path.write_text(text[:needs] + note + text[needs:])
+    chat.core.bot.source.reload()
+    await chat.propose("XDP for beginners")
+    assert "Accepted" in await chat.say(f"/accept T1 {MEETUP}", ORGANISER)
+    for line in ("/host", "Acme", "1 Rothschild Blvd", "80", "-", "yes"):
+        await chat.say(line)
+    assert "Accepted" in await chat.say(f"/accept V2 {MEETUP}", ORGANISER)
+    after = path.read_text()
+    assert note in after and after.index(note) > after.index(marker)
+    event = next(e for e in load_calendar_data(path).events if e.id == MEETUP)
+    assert [t.title for t in event.talks] == ["XDP for beginners"]
+    assert event.venue is not None and event.venue.name == "Acme" and event.needs == {Need.SPEAKERS}
+
+
+async def test_a_meetup_the_line_edits_cannot_take_is_rewritten_whole(chat: Chat) -> None:
+    """`talks: []` in flow style is not edited in place: the meetup's block is rewritten instead,
+    with the same result."""
+    path = chat.core.bot.source.path
+    assert path is not None
+    text = path.read_text()
+    schedule = text.index("    schedule:", text.index(f"  - id: {MEETUP}\n"))
+    path.write_text(text[:schedule] + "    talks: []\n" + text[schedule:])
+    chat.core.bot.source.reload()
+    await chat.propose("XDP for beginners")
+    assert "Accepted" in await chat.say(f"/accept T1 {MEETUP}", ORGANISER)
+    event = next(e for e in load_calendar_data(path).events if e.id == MEETUP)
+    assert [t.title for t in event.talks] == ["XDP for beginners"] and "talks: []" not in path.read_text()
+
+
 async def test_a_failing_edit_changes_nothing_and_says_why(chat: Chat) -> None:
     for line in ("/host", "Acme", "1 Rothschild Blvd", "80", "-", "yes", "/host", "Beta", "2 Herzl St", "50", "-"):
         await chat.say(line)
