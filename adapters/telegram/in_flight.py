@@ -4,7 +4,7 @@ The pacer (`pacing.py`) decides when a send may start. This decides how many req
 open together, which is a different cost: httpx looks at every pooled connection each time a
 request starts or ends (an expiry check with a system call for each idle one), so every extra
 connection makes every request dearer. With 32 updates handled at once and nothing capping the
-requests, the adapter spent 2.3 ms of CPU per /next; capped at 4, 1.6 ms, as much as a bare
+requests, the adapter spent 2.3 ms of CPU per /next; capped, 1.75 ms, a little less than a bare
 PTB bot answering a constant string (`bench/telegram.py`).
 
 By Little's law the requests in flight for a steady rate are rate × round trip, so the cap

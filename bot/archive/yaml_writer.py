@@ -71,13 +71,32 @@ def merge_events(
     a valid calendar, MergeError when it cannot be edited as text. With `update`, a meetup already
     in the file keeps what a post cannot say (`_carry_over`) unless `carry_over` is False: then it
     is written as given (an edit of the bot's own, such as accepting a proposal)."""
+    data, sections = _read(text, filename)
+    plan = _Plan()
+    _plan_events(plan, text, sections, data, events, update, carry_over)
+    result = _apply(text, sections, plan)
+    parse_calendar(result, filename)  # the merge must leave a valid file; raises if not
+    return result, MergeReport(
+        tuple(plan.added),
+        tuple(plan.updated),
+        tuple(plan.kept),
+        tuple(plan.speakers),
+        tuple(plan.venues),
+        tuple(plan.same_as),
+    )
+
+
+def _read(text: str, filename: str) -> tuple[CalendarData, dict[str, _Section]]:
+    """The file's calendar (raises CalendarError when it is not valid) and its top-level sections."""
     data = parse_calendar(text, filename)
     root = yaml.compose(text, Loader=_Loader)
     if not isinstance(root, yaml.MappingNode):
         raise MergeError(f"{filename}: the top level is not a mapping")
-    sections = _sections(text, root)
-    plan = _Plan()
-    _plan_events(plan, text, sections, data, events, update, carry_over)
+    return data, _sections(text, root)
+
+
+def _apply(text: str, sections: dict[str, _Section], plan: _Plan) -> str:
+    """The text with the plan's edits made, and its new speakers and venues added to their sections."""
     if plan.speakers:
         indent = _map_indent(sections.get("speakers"))
         block = "".join(render_speaker(s, indent) for s in plan.speakers.values())
@@ -93,15 +112,7 @@ def merge_events(
     ordered = sorted(enumerate(plan.edits), key=lambda e: (e[1][0], e[1][1], e[0]), reverse=True)
     for _, (start, end, new) in ordered:
         result = result[:start] + new + result[end:]
-    parse_calendar(result, filename)  # the merge must leave a valid file; raises if not
-    return result, MergeReport(
-        tuple(plan.added),
-        tuple(plan.updated),
-        tuple(plan.kept),
-        tuple(plan.speakers),
-        tuple(plan.venues),
-        tuple(plan.same_as),
-    )
+    return result
 
 
 def _plan_events(
@@ -178,11 +189,7 @@ def edit_event(text: str, changed: Event, *, filename: str = "events.yaml") -> s
     accepting a proposal changes: talks added after the others, schedule titles, `needs:`, and a
     venue and host for a meetup that had none. Raises MergeError for any other change, or a file
     laid out in a way it does not edit (the caller then rewrites the block)."""
-    data = parse_calendar(text, filename)
-    root = yaml.compose(text, Loader=_Loader)
-    if not isinstance(root, yaml.MappingNode):
-        raise MergeError(f"{filename}: the top level is not a mapping")
-    sections = _sections(text, root)
+    data, sections = _read(text, filename)
     old = next((e for e in data.events if e.id == changed.id), None)
     if old is None:
         raise MergeError(f"meetup {changed.id!r} not found in the events list")
@@ -217,16 +224,7 @@ def edit_event(text: str, changed: Event, *, filename: str = "events.yaml") -> s
         _talks_edit(text, plan, keys, old, event, pad, added)
     if added:
         plan.edits.append((end, end, ("" if text[end - 1 : end] in ("\n", "") else "\n") + "".join(added)))
-    if plan.speakers:
-        block = "".join(render_speaker(s, _map_indent(sections.get("speakers"))) for s in plan.speakers.values())
-        plan.edits.append(_append_block(text, sections, "speakers", block))
-    if plan.venues:
-        block = "".join(render_venue(v, _map_indent(sections.get("venues"))) for v in plan.venues.values())
-        plan.edits.append(_append_block(text, sections, "venues", block))
-    result = text
-    for _, (start, stop, new) in sorted(enumerate(plan.edits), key=lambda e: (e[1][0], e[1][1], e[0]), reverse=True):
-        result = result[:start] + new + result[stop:]
-    return result
+    return _apply(text, sections, plan)
 
 
 def _event_node(sections: dict[str, _Section], event_id: str) -> yaml.MappingNode:

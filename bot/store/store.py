@@ -239,8 +239,8 @@ class Store:
         """Run a short read for async code (a card's RSVP count, a conversation's state).
 
         On SQLite it runs right here: in WAL mode a reader never waits for a writer, the read is
-        a local file access of about 0.2 ms, and a hop to a worker thread costs more than that
-        (about 0.8 ms of CPU per hop under load, in GIL hand-offs: bench/telegram.py). On
+        a local file access of about 40 µs, and a hop to a worker thread costs far more than that
+        (0.8-1.7 ms of CPU per hop under load, in GIL hand-offs: bench/telegram.py). On
         PostgreSQL it runs in a worker thread: a network round trip must not hold the event loop.
         Writes always go to a worker thread (a SQLite writer may wait for the write lock)."""
         if self.dialect == "sqlite":
