@@ -9,12 +9,16 @@ shows the text a run would write.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.archive.posts import PostImport, parse_post
 from bot.archive.yaml_writer import MergeReport, merge_events
 from bot.calendar.loader import CalendarError, parse_calendar
+from bot.calendar.model import Event
+
+_TEXT_ORIGIN = re.compile(r"^talk .*: (?:abstract from|no abstract)|^speaker .*: (?:bio from|no bio)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +35,11 @@ class ImportResult:
     def failed(self) -> tuple[PostImport, ...]:
         """Posts that yielded no meetup at all (no date, say)."""
         return tuple(p for p in self.posts if p.event is None)
+
+    @property
+    def warned(self) -> tuple[PostImport, ...]:
+        """Posts imported (or kept) with warnings: something missing, guessed or left out."""
+        return tuple(p for p in self.posts if p.event is not None and p.problems)
 
     def report_lines(self, *, origins: bool = False) -> list[str]:
         """One line per post and one per problem, for the command line; with `origins`, also
@@ -50,8 +59,9 @@ class ImportResult:
                     state += f" (found by its meetup.com link; the post's id would be {post.event.id})"
                 lines.append(f"{post.source}: {eid}: {state}")
             lines.extend(f"  - {problem}" for problem in post.problems)
-            if origins:
-                lines.extend(f"  · {origin}" for origin in post.origins)
+            # Abstracts and bios are where a talk's text and a person's text get mixed up: their
+            # origin is always shown; with `origins` (--dry-run), every field's.
+            lines.extend(f"  · {o}" for o in post.origins if origins or _TEXT_ORIGIN.search(o))
         if self.merge.new_speakers:
             lines.append(f"new speakers: {', '.join(self.merge.new_speakers)}")
         if self.merge.new_venues:
@@ -72,18 +82,44 @@ def import_posts(
     events = {p.event.id: p.event for p in parsed if p.event is not None}
     text, merge = events_text, MergeReport()
     refused: dict[str, str] = {}
+    degraded: dict[str, str] = {}
     for event in events.values():  # one at a time, so one bad meetup cannot hold back the rest
-        try:
-            text, one = merge_events(text, [event], update=update, filename=filename)
-        except CalendarError as exc:
-            refused[event.id] = f"could not be written: {'; '.join(e.message for e in exc.errors)}"
-            continue
-        merge = merge.combined(one)
-    posts_out = tuple(
-        PostImport(p.source, None, (*p.problems, refused[p.event.id])) if p.event and p.event.id in refused else p
-        for p in parsed
-    )
-    return ImportResult(text, posts_out, merge)
+        errors: list[str] = []
+        for how, version in _versions(event):
+            try:
+                text, one = merge_events(text, [version], update=update, filename=filename)
+            except CalendarError as exc:
+                errors.append("; ".join(e.message for e in exc.errors))
+                continue
+            merge = merge.combined(one)
+            if errors:
+                degraded[event.id] = f"could not be written as read ({errors[0]}); written {how}"
+            break
+        else:
+            refused[event.id] = f"could not be written: {errors[0]}"
+    return ImportResult(text, tuple(_with_outcome(p, refused, degraded) for p in parsed), merge)
+
+
+def _versions(event: Event) -> list[tuple[str, Event]]:
+    """The event as read, then with less and less of what the post said: a post with a date
+    and a title is always imported, and the report says what was left out."""
+    bare = replace(event, venue=None, host=None)
+    return [
+        ("as read", event),
+        ("without its venue", bare),
+        ("without its venue and talks", replace(bare, talks=())),
+        ("with its title, time and link only", replace(bare, talks=(), schedule=(), notes=(), description=None)),
+    ]
+
+
+def _with_outcome(post: PostImport, refused: dict[str, str], degraded: dict[str, str]) -> PostImport:
+    if post.event is None:
+        return post
+    if post.event.id in refused:
+        return PostImport(post.source, None, (*post.problems, refused[post.event.id]), post.origins)
+    if post.event.id in degraded:
+        return replace(post, problems=(*post.problems, degraded[post.event.id]))
+    return post
 
 
 def yaml_diff(before: str, after: str, filename: str = "events.yaml") -> list[str]:

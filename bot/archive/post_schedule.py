@@ -51,14 +51,43 @@ class SlotLine:
     kind: SlotKind
 
 
+# Words that go with a programme item without naming a subject: "Mingling, getting to know our
+# community", "Welcome and a few words from our host", "Closing words and a group photo".
+_FILLER = {
+    "a", "an", "the", "and", "or", "with", "of", "for", "to", "our", "your", "their", "some", "few", "words",
+    "word", "remarks", "from", "host", "hosts", "organizers", "organisers", "team", "time", "short", "long",
+    "quick", "brief", "more", "other", "others", "attendees", "getting", "get", "know", "each", "community",
+    "everyone", "people", "friends", "group", "photo", "new", "faces", "members", "session", "talk", "speech",
+    "kick", "kickoff", "off", "light", "meal", "together", "meet", "greet", "open", "doors", "beverages",
+    "sandwiches", "cake", "wine", "hot", "cold", "first", "last", "all", "again",
+}  # fmt: skip
+_KEYWORDS = {
+    "break", "intermission", "recess", "q", "a", "qa", "questions", "question", "answers", "open", "opening",
+    "closing", "wrap", "up", "announcements", "raffle", "farewell", "end", "arrival", "arrive", "gathering",
+    "gather", "mingling", "mingle", "networking", "pizza", "food", "dinner", "drink", "drinks", "beer", "beers",
+    "refreshments", "snacks", "coffee", "registration", "welcome", "hello", "socializing",
+}  # fmt: skip
+# "... courtesy of Wix", "... by the organizers": who provides a programme item, not a subject.
+_PROVIDED = re.compile(r"\b(?:courtesy of|sponsored by|thanks to|hosted by|by)\b.*$")
+
+
 def slot_kind(title: str) -> SlotKind:
-    """A talk unless a short title (four words at most) names a programme item."""
+    """A talk unless the title names a programme item (arrival, mingling, break, Q&A, opening
+    or closing words) and says nothing else: no word of a subject in a long title, at most one
+    in a short one ("Mingling at the rooftop"), so "Gathering metrics with perf" is a talk."""
     lowered = squash(re.sub(r"[^\w&\s-]", " ", title.lower()))
-    if len(lowered.split()) <= 4:
-        for kind, pattern in _KINDS:
-            if pattern.search(lowered):
-                return kind
-    return SlotKind.TALK
+    kind = next((k for k, pattern in _KINDS if pattern.search(lowered)), SlotKind.TALK)
+    # "Q&A session", "Questions and open discussion": questions when nothing else is said;
+    # "vhost-user (and Q&A)" is a talk.
+    loose = kind is SlotKind.TALK and re.search(r"\bq\s*&\s*a\b|\bquestions\b", lowered) is not None
+    if kind is SlotKind.TALK and not loose:
+        return kind
+    head = _PROVIDED.sub("", lowered) or lowered
+    residue = [w for w in re.split(r"[\s&-]+", head) if w and w not in _FILLER and w not in _KEYWORDS]
+    if loose:
+        return SlotKind.QA if not residue else SlotKind.TALK
+    short = len(lowered.split()) <= 4
+    return kind if not residue or (short and len(residue) <= 1) else SlotKind.TALK
 
 
 def _hour(raw: str, ampm: str | None) -> tuple[int, int]:

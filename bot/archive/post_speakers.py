@@ -54,6 +54,7 @@ class Bio:
     bio: list[str] = field(default_factory=list)
     affiliation: str | None = None
     links: list[tuple[str, str]] = field(default_factory=list)
+    how: str = ""  # where the bio text came from, for the report
 
 
 def clean_name(name: str) -> str | None:
@@ -223,7 +224,9 @@ def bio_paragraph(para: Para, bio: Bio) -> None:
         else:
             if bio.bio and not bio.bio[-1].endswith((".", "!", "?", ":")):
                 bio.bio[-1] += "."  # paragraphs read as sentences once joined
-            bio.bio.append(unlink(line))
+            text = unlink(line)
+            label = BIO_LABEL.match(text) if not bio.bio else None  # "About the speaker: ..."
+            bio.bio.append(text[label.end() :] if label else text)
 
 
 def links_of(match_text: str | None, para_text: str) -> list[tuple[str, str]]:
@@ -242,6 +245,8 @@ def standalone_bios(paras: list[Para], names: Names, bios: dict[str, Bio], stop:
             current = bios.setdefault(names.resolve(para.lines[0]), Bio())
             if current.bio:  # already read beside the talk: do not read it twice
                 current = None
+            else:
+                current.how = "the paragraphs under their name"
             continue
         if current is None:
             continue

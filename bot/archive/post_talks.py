@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.archive.post_schedule import HEADING_PREFIX, SlotLine, run_in_title, talk_title
-from bot.archive.post_speakers import LABEL, heading_speaker, is_name_line
+from bot.archive.post_speakers import FULL, LABEL, heading_speaker, is_name_line
 from bot.archive.post_text import LINK, LIST_ITEM, Para, is_time_range, similarity, stem_overlap, unlink, words
 from bot.calendar.model import SlotKind
 
@@ -35,6 +35,19 @@ SPEAKERS_HEADING = re.compile(
     r"(?i:about the (?:speakers?|lecturers?)|(?:the )?speakers|lecturers|bios|speaker bios|about us):?"
 )
 PART_HEADING = re.compile(r"(?i:part)\s+(?:i{1,3}|iv|v|[1-5]|one|two|three)\b")
+# A slot that only says which part of the evening's one talk it is: "Part 1", "Part II",
+# "first section", "Session 2 (Hebrew)".
+_ORDINAL = r"(?:i{1,3}|iv|v|\d|one|two|three|four|a|b)"
+_PIECE = r"(?:part|section|segment|half|chapter)"
+NEUTRAL_PART = re.compile(
+    rf"(?:{_PIECE}\s*#?\s*{_ORDINAL}|(?:first|second|third|fourth|1st|2nd|3rd|4th|last|final|next)\s+{_PIECE})",
+    re.IGNORECASE,
+)
+# A label before a talk's description: the first line after it is the talk's title.
+DESCRIPTION_LABEL = re.compile(
+    r"[*_]*(?i:(?:detailed |full |talk |lecture |session )?(?:description|details))[*_]*\s*:?[*_]*"
+)
+TBA = "Talk to be announced"  # as an open slot reads in events.yaml and in /next
 PAIRED = 0.3  # titles sharing less than this are not the same talk
 
 
@@ -52,8 +65,9 @@ class TalkDraft:
     title: str
     slots: list[SlotLine]
     sections: list[Section]
-    slot_speaker: str | None = None
+    slot_speaker: str | None = None  # named with the title outside any section (the post's title)
     origin: str = ""
+    neutral: bool = False  # slots that only say "Part 1", "Part 2": the evening's one talk, titled elsewhere
 
 
 def is_schedule_intro(line: str) -> bool:
@@ -137,9 +151,16 @@ def _title_label(para: Para) -> tuple[str, list[str]] | None:
 def sections(paras: list[Para], talk_titles: list[str]) -> list[Section]:
     out: list[Section] = []
     current: Section | None = None
+    labelled = False  # just after "Detailed description:": the next line is a talk's title
     for index, para in enumerate(paras):
-        found = heading(para, talk_titles)
-        if found is not None:
+        if DESCRIPTION_LABEL.fullmatch(para.lines[0]):
+            current, labelled = None, True
+            if len(para.lines) == 1:
+                continue
+            para = Para(para.lines[1:], para.lines[1])
+        found = heading(para, talk_titles) or _labelled_heading(para, labelled) or _sentence_heading(para, talk_titles)
+        labelled = False
+        if found is not None and not (current and _same_talk(current.heading, found[0], talk_titles)):
             title, name, by = clean_heading(found[0])
             current = Section(title, speaker=name, speaker_by=by, paras=[index])
             out.append(current)
@@ -155,6 +176,36 @@ def sections(paras: list[Para], talk_titles: list[str]) -> list[Section]:
         current.paras.append(index)
     # A "section" with no prose under it is a stray short line, unless it names a talk.
     return [s for s in out if any(not is_time_range(p.lines[0]) for p in s.body) or _names_slot(s.heading, talk_titles)]
+
+
+def _labelled_heading(para: Para, labelled: bool) -> tuple[str, list[str]] | None:
+    """The first line after "Detailed description:": "Title by Name", not a sentence."""
+    first = para.lines[0]
+    if not labelled or len(first.split()) > 16 or first.endswith((":", ".")) or is_name_line(first):
+        return None
+    if is_time_range(first) or LABEL.fullmatch(first) or LINK.search(first):
+        return None
+    return first, para.lines[1:]
+
+
+def _sentence_heading(para: Para, talk_titles: list[str]) -> tuple[str, list[str]] | None:
+    """ "Hardware probing in the kernel." on its own line over the text: one short sentence
+    that says more than a scheduled talk's title ("Hardware probing")."""
+    first = para.lines[0]
+    if len(para.lines) < 2 or not first.endswith(".") or len(first.split()) > 14 or re.search(r"[.!?]\s", first):
+        return None
+    if is_time_range(first) or LABEL.fullmatch(first) or LINK.search(first) or BOILERPLATE.search(first):
+        return None
+    if not talk_titles or max(similarity(first, t) for t in talk_titles) < PAIRED:
+        return None
+    return first.rstrip("."), para.lines[1:]
+
+
+def _same_talk(current: str, found: str, talk_titles: list[str]) -> bool:
+    """A line inside a talk's text that names the same talk as its heading is not a new heading."""
+    scored = [(similarity(found, t), t) for t in talk_titles]
+    best = max(scored, default=(0.0, ""))
+    return best[0] >= PAIRED and similarity(current, best[1]) >= PAIRED and similarity(current, found) >= PAIRED
 
 
 def _names_slot(heading: str, talk_titles: list[str]) -> bool:
@@ -182,10 +233,17 @@ def _groups(slots: list[SlotLine], headings: list[str]) -> list[TalkDraft]:
         if slot.kind is not SlotKind.TALK:
             continue
         base = talk_title(run_in_title(slot.title))
+        if NEUTRAL_PART.fullmatch(base or slot.title.strip(" :")):
+            neutral = next((d for d in drafts if d.neutral), None)
+            if neutral is not None:
+                neutral.slots.append(slot)
+            else:
+                drafts.append(TalkDraft("", [slot], [], neutral=True))
+            continue
         for h in headings:  # a title run into its description, cut at the details heading
             if len(base.split()) > len(h.split()) + 3 and base.lower().startswith(h.lower()):
                 base = h
-        same = next((d for d in drafts if d.title.lower() == base.lower()), None)
+        same = next((d for d in drafts if base and d.title.lower() == base.lower()), None)
         if same is not None:
             same.slots.append(slot)
         else:
@@ -225,8 +283,12 @@ def _pair(drafts: list[TalkDraft], found: list[Section], problems: list[str]) ->
     return left
 
 
-def talk_drafts(paras: list[Para], slots: list[SlotLine], problems: list[str]) -> list[TalkDraft]:
-    """The talks, in schedule order (in the order described when there is no schedule)."""
+def talk_drafts(
+    paras: list[Para], slots: list[SlotLine], problems: list[str], post_title: str | None = None
+) -> list[TalkDraft]:
+    """The talks, in schedule order (in the order described when there is no schedule). A talk
+    the schedule gives no title ("Part 1" / "Part 2", "Second lecture:") takes its details
+    heading's, else (the evening's one talk) the post's title; else it stays untitled ("")."""
     talk_titles = [talk_title(run_in_title(s.title)) for s in slots if s.kind is SlotKind.TALK]
     found = sections(paras, talk_titles)
     drafts = _groups(slots, [s.heading for s in found])
@@ -236,12 +298,24 @@ def talk_drafts(paras: list[Para], slots: list[SlotLine], problems: list[str]) -
     for section in left:
         problems.append(f"section {section.heading!r} names no talk in the schedule; left out")
     for draft in drafts:
-        heading_title = draft.sections[0].heading if draft.sections else None
-        if heading_title and words(draft.title) == words(heading_title):
-            draft.title, draft.origin = heading_title, "the schedule and its details heading"
-        elif heading_title and words(draft.title) <= words(heading_title):
-            # The heading says more ("Preemption models" for the slot "Preemption").
-            draft.title, draft.origin = heading_title, "the details heading (it says more than the schedule)"
-        else:
-            draft.origin = "the schedule"
+        _title_draft(draft, post_title if len(drafts) == 1 else None)
     return drafts
+
+
+def _title_draft(draft: TalkDraft, post_title: str | None) -> None:
+    heading_title = draft.sections[0].heading if draft.sections else None
+    if heading_title and not draft.title:
+        draft.title, draft.origin = heading_title, "its details heading (the schedule gives no title)"
+    elif heading_title and words(draft.title) == words(heading_title):
+        draft.title, draft.origin = heading_title, "the schedule and its details heading"
+    elif heading_title and words(draft.title) <= words(heading_title):
+        # The heading says more ("Preemption models" for the slot "Preemption").
+        draft.title, draft.origin = heading_title, "the details heading (it says more than the schedule)"
+    elif not draft.title and draft.neutral and post_title:
+        # The evening's one talk in parts: the post is about it ("Kernel subsystems by Name").
+        by = re.fullmatch(rf"(.+?),?\s+(?i:by)\s+({FULL})\s*", unlink(post_title))
+        title, name = (by.group(1), by.group(2)) if by else (post_title, None)
+        draft.title, draft.slot_speaker = talk_title(title) or post_title, name
+        draft.origin = "the post's title (the schedule names only its parts)"
+    else:
+        draft.origin = "the schedule" if draft.title else "nowhere (the schedule gives no title)"

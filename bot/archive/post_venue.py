@@ -123,14 +123,17 @@ def notes(paras: list[Para]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def description(paras: list[Para], venue_para: Para | None) -> str | None:
-    """Prose before the schedule and the first talk, that is not a link, the host or a greeting."""
+def description(
+    paras: list[Para], venue_para: Para | None, abstracts: set[int] | frozenset[int] = frozenset()
+) -> str | None:
+    """Prose before the schedule and the first talk, that is not a link, the host, a greeting
+    or a talk's abstract (the paragraph indexes in `abstracts`)."""
     out: list[str] = []
-    for para in paras:
+    for index, para in enumerate(paras):
         first = para.lines[0]
         if is_time_range(first) or is_schedule_intro(first) or (heading(para, []) is not None and len(para.lines) == 1):
             break
-        if para is venue_para or BOILERPLATE.search(para.text) or MEETUP_URL.search(para.text):
+        if para is venue_para or index in abstracts or BOILERPLATE.search(para.text) or MEETUP_URL.search(para.text):
             continue
         if re.fullmatch(r"(?:\*\*|__).+(?:\*\*|__):?|#{1,6}\s.*", first):
             break

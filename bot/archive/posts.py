@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import PurePath
 from zoneinfo import ZoneInfo
@@ -27,25 +27,21 @@ import yaml
 
 from bot.archive import post_venue
 from bot.archive.post_schedule import SlotLine, schedule_lines
+from bot.archive.post_sections import free_paragraphs, outside_bios, prose_speakers, read_section, tidy
 from bot.archive.post_speakers import (
     FULL,
     LABEL,
     Bio,
     Names,
-    bio_name,
-    bio_paragraph,
     collect_names,
     heading_speaker,
-    is_name_line,
-    label_bio,
     label_names,
-    links_of,
     prose_names,
     speaker,
     standalone_bios,
 )
-from bot.archive.post_talks import BOILERPLATE, TalkDraft, talk_drafts
-from bot.archive.post_text import LINK, Para, is_time_range, links, paragraphs, squash, unlink
+from bot.archive.post_talks import BOILERPLATE, TBA, TalkDraft, talk_drafts
+from bot.archive.post_text import Para, is_time_range, paragraphs
 from bot.calendar.loader import check_exists, slot_span, slugify
 from bot.calendar.model import Event, ScheduleSlot, Speaker, Talk
 
@@ -55,8 +51,6 @@ FM_DATE = re.compile(
 FILENAME_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})-(.+)")
 STOPWORDS = {"a", "an", "and", "the", "of", "in", "on", "for", "to", "with", "at", "by", "or"}
 DEFAULT_LENGTH = timedelta(hours=3)
-STRONG = {"a Lecturer line", "a name line"}
-ABSTRACT = re.compile(r"[*_]*(?i:abstract|description|summary|about the talk)[*_]*\s*:[*_]*\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,12 +93,14 @@ def parse_post(text: str, source: str, tz: ZoneInfo, known_speakers: tuple[Speak
             problems.append("no title: cannot name the meetup")
         return PostImport(source, None, tuple(problems), tuple(origins))
     origins.append("start: the schedule's first slot" if slots else "start: the front matter's clock, read as UTC")
+    read = _talks(paras, slots, [s.name for s in known_speakers], title, problems, origins)
+    talks, speakers = read.talks, read.bios
+    slots = [replace(s, title=TBA) if any(s is o for o in read.open_slots) else s for s in slots]
     schedule = _schedule(day, slots, tz, start, problems)
     end = schedule[-1].end if schedule else start + DEFAULT_LENGTH
     origins.append("end: the schedule's last slot" if schedule else "end: 3 hours after the start (no schedule)")
     if not schedule:
         problems.append("no schedule lines (19:00-19:15 ...): end set 3 hours after the start")
-    talks, speakers = _talks(paras, slots, [s.name for s in known_speakers], problems, origins)
     url = post_venue.meetup_url(body)
     origins.append("url: a meetup.com event link" if url else "url: none")
     if url is None:
@@ -124,7 +120,7 @@ def parse_post(text: str, source: str, tz: ZoneInfo, known_speakers: tuple[Speak
         url=url,
         language=language,
         filmed=post_venue.filmed(body),
-        description=post_venue.description(paras, venue_para),
+        description=post_venue.description(paras, venue_para, read.used),
         notes=post_venue.notes(paras),
         schedule=schedule,
         talks=tuple(
@@ -287,44 +283,101 @@ def _schedule(
 _Talks = list[tuple[str, list[str], str | None]]
 
 
+@dataclass
+class _Read:
+    """The talks (title, speaker names, abstract), what the post says about each speaker, the
+    talk slots left open (no title, no speaker) and the paragraphs taken as abstracts."""
+
+    talks: _Talks = field(default_factory=list)
+    bios: dict[str, Bio] = field(default_factory=dict)
+    open_slots: list[SlotLine] = field(default_factory=list)
+    used: set[int] = field(default_factory=set)
+
+
 def _talks(
-    paras: list[Para], slots: list[SlotLine], known: list[str], problems: list[str], origins: list[str]
-) -> tuple[_Talks, dict[str, Bio]]:
-    """(title, speaker names, abstract) per talk, and what the post says about each speaker."""
+    paras: list[Para], slots: list[SlotLine], known: list[str], title: str, problems: list[str], origins: list[str]
+) -> _Read:
     names = collect_names(paras, known)
-    drafts = talk_drafts(paras, slots, problems)
-    bios: dict[str, Bio] = {}
+    drafts = talk_drafts(paras, slots, problems, title)
+    for draft in drafts:
+        if draft.slot_speaker:
+            names.add(draft.slot_speaker)
+    read = _Read()
     in_sections = {i for d in drafts for s in d.sections for i in s.paras}
+    free = free_paragraphs(paras, in_sections)
     evening = _evening_names(paras, in_sections, names)
-    talks: _Talks = []
+    prose = prose_speakers(paras, free, drafts, names)
     body = "\n".join(p.text for p in paras)
-    slot_names = [_slot_speaker(draft, names, body) for draft in drafts]
-    for draft, (title, slot_name) in zip(drafts, slot_names, strict=True):
-        found: list[tuple[str, str]] = []
-        abstracts: list[str] = []
-        for section in draft.sections:
-            if section.speaker and (section.speaker_by or names.known(section.speaker)):
-                found.append((names.resolve(section.speaker), "the heading"))
-            section_speakers, abstract = _read_section(section.body, names, bios)
-            found.extend(section_speakers)
-            abstracts.extend([abstract] if abstract else [])
-        if not found and slot_name:
-            found = [(slot_name, "the schedule line")]
+    for index, draft in enumerate(drafts):
+        talk, slot_name = _slot_speaker(draft, names, body)
+        found, abstract, abstract_how = _draft_text(draft, names, read, paras, prose.get(index))
+        for fallback, how in ((slot_name, "the schedule line"), (draft.slot_speaker, "the post's title")):
+            if not found and fallback:
+                found = [(names.resolve(fallback), how)]
         if not found and len(evening) == 1:
             found = [(evening[0], "the evening's text")]
         speakers = list(dict.fromkeys(name for name, _ in found))
-        hows = ", ".join(dict.fromkeys(how for _, how in found))
-        origins.append(
-            f"talk {title!r}: title from {draft.origin}; " + (f"speakers from {hows}" if hows else "no speaker named")
-        )
-        if not speakers:
-            named = f" (the post names {', '.join(evening)} for the evening)" if evening else ""
-            problems.append(f"talk {title!r}: no speaker named{named}")
-        if not draft.sections:
-            problems.append(f"talk {title!r}: no description (taken from the schedule)")
-        talks.append((title, speakers, " ".join(abstracts) or None))
-    standalone_bios(paras, names, bios, BOILERPLATE)
-    return talks, bios
+        if not talk:
+            at = f"{draft.slots[0].begin:%H:%M}" if draft.slots else "?"
+            if not speakers:
+                problems.append(f"talk at {at}: no title and no speaker found; left as an open slot ({TBA!r})")
+                read.open_slots.extend(draft.slots)
+                continue
+            problems.append(f"talk at {at}: no title found; written as {TBA!r}")
+            talk = TBA
+        _report_talk(talk, draft, found, evening, problems, origins)
+        origins.append(f"talk {talk!r}: " + (f"abstract from {abstract_how}" if abstract else "no abstract"))
+        read.talks.append((talk, speakers, abstract))
+    standalone_bios(paras, names, read.bios, BOILERPLATE)
+    outside_bios(paras, free, _ordered_names(read.talks), names, read.bios)
+    for name in _ordered_names(read.talks):
+        bio = read.bios.get(name)
+        origins.append(f"speaker {name!r}: " + (f"bio from {bio.how}" if bio and bio.bio else "no bio"))
+    return read
+
+
+def _draft_text(
+    draft: TalkDraft, names: Names, read: _Read, paras: list[Para], prose: tuple[list[str], list[int]] | None
+) -> tuple[list[tuple[str, str]], str | None, str]:
+    """A talk's speakers (with how each was found), its abstract and where that came from:
+    its details sections first, else the prose outside them that names its speaker."""
+    found: list[tuple[str, str]] = []
+    abstracts: list[str] = []
+    for section in draft.sections:
+        if section.speaker and (section.speaker_by or names.known(section.speaker)):
+            found.append((names.resolve(section.speaker), "the heading"))
+        section_speakers, abstract = read_section(section.body, names, read.bios)
+        found.extend(section_speakers)
+        abstracts.extend([abstract] if abstract else [])
+    how = "its details section"
+    if prose is not None:
+        who, where = prose
+        if not found:
+            found = [(n, "a sentence outside its description that names the talk") for n in who]
+        if not abstracts and where:
+            abstracts = [tidy([paras[i].text for i in where]) or ""]
+            read.used.update(where)
+            how = "a paragraph outside its description that names its speaker"
+    return found, " ".join(a for a in abstracts if a) or None, how
+
+
+def _report_talk(
+    title: str,
+    draft: TalkDraft,
+    found: list[tuple[str, str]],
+    evening: list[str],
+    problems: list[str],
+    origins: list[str],
+) -> None:
+    hows = ", ".join(dict.fromkeys(how for _, how in found))
+    origins.append(
+        f"talk {title!r}: title from {draft.origin}; " + (f"speakers from {hows}" if hows else "no speaker named")
+    )
+    if not found:
+        named = f" (the post names {', '.join(evening)} for the evening)" if evening else ""
+        problems.append(f"talk {title!r}: no speaker named{named}")
+    if not draft.sections and draft.title:  # an untitled talk is reported as such already
+        problems.append(f"talk {title!r}: no description (taken from {draft.origin})")
 
 
 def _slot_speaker(draft: TalkDraft, names: Names, body: str) -> tuple[str, str | None]:
@@ -355,97 +408,6 @@ def _evening_names(paras: list[Para], in_sections: set[int], names: Names) -> li
         found.extend(name for name, _ in prose_names(para.text))
     resolved = [names.resolve(n) for n in found]
     return list(dict.fromkeys(n for n in resolved if len(n.split()) >= 2))
-
-
-def _read_section(body: list[Para], names: Names, bios: dict[str, Bio]) -> tuple[list[tuple[str, str]], str | None]:
-    """(speaker, how it was found) and the abstract of one talk's details section."""
-    speakers: list[tuple[str, str]] = []
-    abstract: list[str] = []
-    in_bio: Bio | None = None
-    queue = [part for para in body for part in _split_at_labels(para)]
-    while queue:
-        para = queue.pop(0)
-        label = LABEL.fullmatch(para.lines[0])
-        found = [names.resolve(n) for n in label_names(label.group(1))] if label else []
-        if label and found:
-            speakers.extend((n, "a Lecturer line") for n in found)
-            in_bio = _label_paragraph(para, label.group(1), found, bios, queue)
-            continue
-        if is_name_line(para.lines[0]):
-            if speakers:  # a list of the evening's speakers after the talk: not this talk's
-                break
-            speakers.append((names.resolve(para.lines[0]), "a name line"))
-            if len(para.lines) == 1:  # the name, then their bio
-                in_bio = bios.setdefault(speakers[-1][0], Bio())
-                continue
-            para = Para(para.lines[1:])
-        in_bio = None if ABSTRACT.match(para.lines[0]) else in_bio
-        subject = bio_name(para)
-        bio_of = names.resolve(subject) if subject else None
-        if bio_of and (len(bio_of.split()) >= 2 or bio_of in [s for s, _ in speakers]):
-            if len(bio_of.split()) >= 2 and bio_of not in [s for s, _ in speakers]:
-                speakers.append((bio_of, "a bio paragraph"))
-            in_bio = bios.setdefault(bio_of, Bio())
-        if in_bio is not None:
-            bio_paragraph(para, in_bio)
-        elif not all(LINK.search(line) and len(LINK.sub("", line).split()) <= 3 for line in para.lines):
-            abstract.append(_abstract_paragraph(para, names, bios, speakers))
-    joined = squash(" ".join(unlink(a) for a in abstract))
-    joined = re.sub(r";$", ".", re.sub(r"\(\s+", "(", re.sub(r"\s+\)", ")", joined)))
-    unique: dict[str, str] = {}
-    for name, how in speakers:
-        unique.setdefault(name, how)
-    # A name in a sentence is a weaker sign than a Lecturer line or a name line: beside
-    # those, "Linus Torvalds will probably disagree" is not a speaker.
-    strong = {n: h for n, h in unique.items() if h in STRONG}
-    return list((strong or unique).items()), joined or None
-
-
-def _split_at_labels(para: Para) -> list[Para]:
-    """A "Lecturer: Name" line inside a paragraph starts a paragraph of its own."""
-    out: list[Para] = [Para([para.lines[0]], para.raw_first)]
-    for line in para.lines[1:]:
-        label = LABEL.fullmatch(line)
-        if label and label_names(label.group(1)):
-            out.append(Para([line]))
-        else:
-            out[-1].lines.append(line)
-    return out
-
-
-def _label_paragraph(para: Para, rest: str, found: list[str], bios: dict[str, Bio], queue: list[Para]) -> Bio | None:
-    """ "Lecturer: Name - bio" and its link lines; an "Abstract:" line after it is read on as the
-    talk's text. Returns the bio that the following paragraphs continue, if any."""
-    lines = para.lines[1:]
-    about = tuple(f"{w} " for w in (*(n.split()[0] for n in found), "He", "She", "They", "Their", "His", "Her"))
-    # Links and sentences about the speaker stay with the speaker; other text is the talk's.
-    at = next(
-        (i for i, line in enumerate(lines) if ABSTRACT.match(line) or not (links(line) or line.startswith(about))),
-        len(lines),
-    )
-    if at < len(lines):
-        queue.insert(0, Para(lines[at:]))
-    bio = bios.setdefault(found[0], Bio()) if len(found) == 1 else None
-    if bio is not None:
-        label_bio(rest, found[0], bio)
-        bio.links.extend(link for line in lines[:at] for link in links(line))
-    return bio if at == len(lines) else None
-
-
-def _abstract_paragraph(para: Para, names: Names, bios: dict[str, Bio], speakers: list[tuple[str, str]]) -> str:
-    """A paragraph of the talk's text, and the speakers its sentences name."""
-    text = ABSTRACT.sub("", " ".join(_bullet(line) for line in para.lines), count=1)
-    for name, how in prose_names(text):
-        who = names.resolve(name)
-        speakers.append((who, how))
-        match = re.search(rf"{re.escape(name)}\s*\(([^()]*)\)", unlink(text))
-        bios.setdefault(who, Bio()).links.extend(links_of(match.group(1) if match else None, para.text))
-    return text
-
-
-def _bullet(line: str) -> str:
-    stripped = re.sub(r"^[*+-]\s+", "", line)
-    return f"{stripped};" if stripped != line and not stripped.endswith((".", ";")) else stripped
 
 
 def _ordered_names(talks: _Talks) -> list[str]:
