@@ -1,33 +1,56 @@
 """`meetup-bot import-posts` and `meetup-bot export`: the archive's command line.
 
 import-posts reads website posts and merges them into the events file as text edits (see
-bot/archive/yaml_writer.py); the file is replaced atomically, and only when something changed
-and the result is a valid calendar. `--dry-run` prints the same report with where each field
+bot/archive/yaml_writer.py), as one edit through the calendar writer (bot/edits/writer.py):
+under its lock, compare-and-swap, atomic, only when something changed and the result is a valid
+calendar, and a commit (pushed, with CALENDAR_REPO). `--dry-run` prints the same report with where each field
 came from, and the YAML it would write as a diff. export writes JSON or iCalendar to stdout.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from adapters.calendar_files import calendar_path, repo_for
 from bot.archive.ics import calendar_ics
-from bot.archive.importer import import_posts, yaml_diff
+from bot.archive.importer import ImportResult, import_posts, yaml_diff
 from bot.archive.json_export import dumps
 from bot.archive.yaml_writer import MergeError
 from bot.calendar.loader import CalendarError, load_calendar_data
+from bot.edits.contract import Author, EditFailed, EditResult
+
+if TYPE_CHECKING:
+    from bot.edits.writer import CalendarWriter
 
 POST_SUFFIXES = (".md", ".markdown", ".txt", ".html")
+IMPORTED_WITH_WARNINGS = 3  # not 2: argparse exits 2 on a usage error
+IMPORT_EXIT_STATUS = """\
+exit status:
+  0  every post imported (or already in the file), with no warning
+  1  some post was NOT IMPORTED (no date, unreadable, cannot be written), or the events file
+     has errors; the other posts are still imported
+  3  every post imported, but some carry warnings (a talk without title or speaker, no
+     schedule, no meetup link, ...): read the report"""
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    imp = sub.add_parser("import-posts", help="merge website posts (Jekyll front matter + markdown) into events.yaml")
+    imp = sub.add_parser(
+        "import-posts",
+        help="merge website posts (Jekyll front matter + markdown) into events.yaml",
+        epilog=IMPORT_EXIT_STATUS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     imp.add_argument("paths", nargs="+", help="post files, or folders of them (*.md, *.markdown, *.txt, *.html)")
-    imp.add_argument("--into", default="events.yaml", help="the events file to merge into (default: events.yaml)")
+    # --events as every subcommand names the file; --into, its first name, still works.
+    imp.add_argument(
+        "--events", "--into", dest="into", help="the events file to merge into (default: as `run` finds it)"
+    )
     imp.add_argument("--update", action="store_true", help="replace meetups already in the file (hand edits go)")
     imp.add_argument(
         "--dry-run",
@@ -38,7 +61,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
     exp = sub.add_parser("export", help="write the calendar as JSON or iCalendar to stdout")
     exp.add_argument("--format", choices=("json", "ics"), required=True)
-    exp.add_argument("--file", help="the events file (default: $EVENTS_FILE or events.yaml)")
+    # --events as every subcommand names the file; --file, its first name, still works.
+    exp.add_argument("--events", "--file", dest="file", help="the events file (default: $EVENTS_FILE or events.yaml)")
     exp.set_defaults(func=cmd_export)
 
 
@@ -53,8 +77,33 @@ def post_files(paths: list[str]) -> list[Path]:
     return files
 
 
+@dataclass
+class ImportEdit:
+    """import-posts as one CalendarEdit: the writer may apply it again to newer content, and
+    `result` is then the report of what was written."""
+
+    posts: Sequence[tuple[str, str]]
+    update: bool
+    result: ImportResult | None = field(default=None, init=False)
+
+    @property
+    def subject(self) -> str:
+        posts = f"{len(self.posts)} post{'s' if len(self.posts) != 1 else ''}"
+        return f"Import {posts}" + (" (--update)" if self.update else "")
+
+    def apply(self, text: str, filename: str) -> EditResult:
+        try:
+            self.result = import_posts(self.posts, text, filename=filename, update=self.update)
+        except CalendarError as exc:
+            raise EditFailed(f"{filename} has errors: {exc.errors[0]}") from None
+        except MergeError as exc:
+            raise EditFailed(f"cannot merge into {filename}: {exc}") from None
+        merge = self.result.merge
+        return EditResult(self.result.text, f"{len(merge.added)} added, {len(merge.updated)} updated")
+
+
 def cmd_import_posts(args: argparse.Namespace) -> int:
-    into = Path(args.into)
+    into = calendar_path(args.into)
     posts: list[tuple[str, str]] = []
     unreadable: list[str] = []
     for raw in args.paths:  # a folder with no posts in it is a wrong path, not "nothing to do"
@@ -79,13 +128,21 @@ def cmd_import_posts(args: argparse.Namespace) -> int:
     except MergeError as exc:
         print(f"cannot merge into {into}: {exc} (nothing was changed)", file=sys.stderr)
         return 1
+    if not args.dry_run and result.changed:
+        edit = ImportEdit(posts, args.update)
+        try:
+            written = _writer(into).edit_now(edit, Author("import-posts", "cli"))
+        except EditFailed as exc:
+            print(f"{into}: {exc} (nothing was changed)", file=sys.stderr)
+            return 1
+        result = edit.result or result  # the report of what was written, on the newest content
+        if written.commit:
+            print(f"{into}: committed {written.commit[:12]}")
     for line in [*result.report_lines(origins=args.dry_run), *unreadable]:
         print(line)
     if args.dry_run:
         for line in yaml_diff(text, result.text, str(into)):
             print(line)
-    elif result.changed:
-        _write_atomically(into, result.text)
     merge = result.merge
     # The same words as the real run's; a dry run says "would" where the real run would write.
     verb = "unchanged" if not result.changed else "would change" if args.dry_run else "changed"
@@ -93,26 +150,18 @@ def cmd_import_posts(args: argparse.Namespace) -> int:
           f"{len(result.failed) + len(unreadable)} not imported")  # fmt: skip
     if args.dry_run:
         print("dry run: nothing written")
-    return 1 if result.failed or unreadable else 0
+    return 1 if result.failed or unreadable else IMPORTED_WITH_WARNINGS if result.warned else 0
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write beside the file and rename over it: a crash never leaves half a calendar, and the
-    bot's reloader sees one complete change."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _writer(into: Path) -> CalendarWriter:
+    """The calendar writer of `into` (it pushes when `into` is CALENDAR_REPO's copy)."""
+    from bot.edits.writer import CalendarWriter
+
+    return CalendarWriter(into, repo=repo_for(into))
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    path = Path(args.file or os.environ.get("EVENTS_FILE") or "events.yaml")  # as `run` finds it
+    path = calendar_path(args.file)  # as `run` finds it
     try:
         data = load_calendar_data(path)
     except CalendarError as exc:

@@ -8,11 +8,16 @@ the setting; the command line prints it and exits 2.
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
+
+from bot.edits.git_repo import CalendarRepo, redact_url, url_secrets
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _ON, _OFF = ("on", "1", "true", "yes"), ("off", "0", "false", "no")
@@ -42,6 +47,28 @@ def port_setting(env: Mapping[str, str], key: str = "PORT") -> int | None:
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 65535:
         raise SettingsError(key, f"must be a port number from 1 to 65535, got {_shown(raw)}")
     return int(raw)
+
+
+def host_setting(env: Mapping[str, str], key: str = "HOST") -> str:
+    """The address the HTTP server binds: 0.0.0.0 (every interface) by default, as container
+    hosts need; `127.0.0.1` keeps it to this machine. An IP address or a host name."""
+    raw = env.get(key, "").strip()
+    if not raw:
+        return "0.0.0.0"
+    if raw.startswith("[") and raw.endswith("]"):
+        raw = raw[1:-1]  # [::1] as URLs write it
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        pass
+    if not _HOSTNAME.fullmatch(raw):
+        wanted = "an IP address such as 127.0.0.1 or 0.0.0.0, or a host name"
+        raise SettingsError(key, f"must be {wanted}, got {_shown(raw)}")
+    return raw
+
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"  # one part of a host name
+_HOSTNAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*")
 
 
 def url_setting(env: Mapping[str, str], key: str, *, https_only: bool = False) -> str | None:
@@ -113,17 +140,97 @@ def is_in_memory_sqlite(url: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class CalendarRepoSettings:
+    """CALENDAR_REPO and its companions: the calendar lives in a git repository (issue 19)."""
+
+    url: str = field(repr=False)  # may hold a token: never shown (redact_url)
+    branch: str = "main"
+    file: str = "events.yaml"  # inside the repository
+    pull_seconds: float = 60.0
+    workdir: Path = Path(".")  # the working folder the bot clones into and reads from
+
+    def secrets(self) -> tuple[str, ...]:
+        return url_secrets(self.url)
+
+    def repo(self) -> CalendarRepo:
+        """The working folder of the repository (nothing is fetched until someone asks)."""
+        return CalendarRepo(self.url, self.branch, self.file, self.workdir)
+
+
+# ssh's scp-like form, `git@github.com:org/calendar.git`
+_SCP_LIKE = re.compile(r"[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+")
+_BAD_REF = re.compile(r"(^[-/.])|(/$)|(\.\.)|(@\{)|(//)|(\.lock$)|(\.$)|(/\.)|([\x00-\x20\x7f~^:?*\[\\])")
+
+
+def calendar_repo_setting(env: Mapping[str, str]) -> CalendarRepoSettings | None:
+    """CALENDAR_REPO, CALENDAR_BRANCH, CALENDAR_FILE, CALENDAR_PULL_SECONDS and CALENDAR_WORKDIR,
+    checked; None when CALENDAR_REPO is unset (the calendar is the local EVENTS_FILE)."""
+    url = env.get("CALENDAR_REPO", "").strip()
+    if not url:
+        return None
+    _check_repo_url(url)
+    if "://" not in url and not _SCP_LIKE.fullmatch(url):  # a local path: git runs in the working folder
+        url = str(Path(url).expanduser().absolute())
+    branch = env.get("CALENDAR_BRANCH", "").strip() or "main"
+    if _BAD_REF.search(branch) or branch == "@":
+        raise SettingsError("CALENDAR_BRANCH", f"must be a git branch name such as main, got {_shown(branch)}")
+    file = env.get("CALENDAR_FILE", "").strip() or "events.yaml"
+    parts = PurePosixPath(file).parts
+    if file.startswith(("/", "\\")) or ".." in parts or "\\" in file or not parts or parts[0] == ".git":
+        wanted = "a path inside the repository such as events.yaml"
+        raise SettingsError("CALENDAR_FILE", f"must be {wanted}, got {_shown(file)}")
+    raw = env.get("CALENDAR_PULL_SECONDS", "").strip() or "60"
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds < float("inf"):
+        raise SettingsError("CALENDAR_PULL_SECONDS", f"must be a positive number of seconds, got {_shown(raw)}")
+    workdir = env.get("CALENDAR_WORKDIR", "").strip()
+    if workdir:
+        path = Path(workdir).expanduser()
+    else:  # one folder per repository; the hash is of the URL without its credentials
+        base = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        path = base / "meetup-bot" / f"calendar-{hashlib.sha256(redact_url(url).encode()).hexdigest()[:12]}"
+    return CalendarRepoSettings(url, branch, str(PurePosixPath(*parts)), seconds, path)
+
+
+def _check_repo_url(url: str) -> None:
+    shown = _shown(redact_url(url))  # the URL's user-info (a token) is never echoed
+    wanted = "a git URL (https://…, ssh://…, git@host:path, file://… or a local path)"
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        raise SettingsError("CALENDAR_REPO", f"must be {wanted} without spaces, got {shown}")
+    if "://" in url:
+        try:
+            parts = urlsplit(url)
+            _ = parts.port
+        except ValueError:
+            raise SettingsError("CALENDAR_REPO", f"has a host or port that cannot be read, got {shown}") from None
+        if parts.scheme not in ("https", "http", "ssh", "git+ssh", "file"):
+            raise SettingsError("CALENDAR_REPO", f"must be {wanted}, got {shown}")
+        if not (parts.hostname if parts.scheme != "file" else parts.path.strip("/")):
+            raise SettingsError("CALENDAR_REPO", f"must be {wanted} with a host and a path, got {shown}")
+        return
+    if _SCP_LIKE.fullmatch(url) or url.startswith(("/", "./", "../", "~")) or ":" not in url:
+        return
+    raise SettingsError("CALENDAR_REPO", f"must be {wanted}, got {shown}")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     events_file: Path = Path("events.yaml")
     log_level: str = "INFO"
     # HTTP (webhooks, feeds, health)
     port: int | None = None
+    host: str = "0.0.0.0"  # HOST: the address to bind; 127.0.0.1 for this machine only
     public_url: str | None = None
     # Store and announcements
     database_url: str = field(default="sqlite:///meetup-bot.sqlite3", repr=False)
     announce_chats: tuple[str, ...] | None = None  # None: use events.yaml's community.announce
     organisers: tuple[str, ...] | None = None  # None: use events.yaml's community.organisers
     scheduler_enabled: bool = True
+    # The calendar in a git repository (CALENDAR_REPO…); None: the local events_file as it is.
+    calendar_repo: CalendarRepoSettings | None = None
     # User keys (`platform:id`) of platform service accounts that stand for no one person (a
     # platform's anonymous admin, say): never trusted as an organiser. Adapters declare them.
     service_accounts: frozenset[str] = frozenset()
@@ -141,15 +248,18 @@ class Settings:
             events_file=Path(env.get("EVENTS_FILE") or "events.yaml"),
             log_level=log_level_setting(env),
             port=port_setting(env),
+            host=host_setting(env),
             public_url=public_url.rstrip("/") if public_url else None,
             database_url=database_url(env, Path(env.get("SQLITE_PATH") or "meetup-bot.sqlite3")),
             announce_chats=_csv(announce) if announce is not None else None,
             organisers=_csv(organisers) if organisers is not None else None,
             scheduler_enabled=switch_setting(env, "SCHEDULER", True),
+            calendar_repo=calendar_repo_setting(env),
             env=env,
         )
 
     def secrets(self) -> tuple[str, ...]:
         """The core's secrets (the database password), for log redaction; adapters add theirs."""
         password = urlsplit(self.database_url).password
-        return (password,) if password else ()
+        repo = self.calendar_repo.secrets() if self.calendar_repo else ()
+        return ((password,) if password else ()) + repo

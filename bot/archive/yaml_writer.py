@@ -3,9 +3,9 @@
 Re-dumping the document through a YAML library would drop every comment and reflow every
 hand-written line. Instead, the file is composed once for positions, and each change is a text
 edit: a new meetup is appended at the end of `events:`, new speakers and venues at the end of
-their sections; `--update` replaces only that meetup's own lines (comments inside it go), while
-`edit_event` (accepting a proposal) changes only the lines that differ. The result is validated
-with the normal loader before anyone writes it.
+their sections; `--update` replaces only that meetup's own lines (comments inside it go) and
+keeps what a post cannot know. The result is validated with the normal loader before anyone
+writes it. (The bot's own edits, such as accepting a proposal, are bot/edits/operations.py.)
 """
 
 from __future__ import annotations
@@ -158,7 +158,9 @@ def _plan_events(
 
 def _carry_over(new: Event, old: Event) -> Event:
     """On --update, keep what a post cannot say: the hand-chosen id, status, needs, reminders,
-    and each talk's tags, slides and recording (talks matched by title)."""
+    seats (`capacity:`), `guest_list:`, whether it is filmed unless the post says, every note the
+    post does not have (hand-written ones), and each talk's tags, slides and recording (talks
+    matched by title)."""
     old_talks = {t.title.casefold(): t for t in old.talks}
     talks = []
     for talk in new.talks:
@@ -178,112 +180,13 @@ def _carry_over(new: Event, old: Event) -> Event:
         status=old.status,
         needs=old.needs,
         reminders=old.reminders,
+        capacity=new.capacity if new.capacity is not None else old.capacity,
+        guest_list=new.guest_list or old.guest_list,
+        filmed=new.filmed if new.filmed is not None else old.filmed,
+        notes=new.notes + tuple(n for n in old.notes if n not in new.notes),
         description=new.description or old.description,
         talks=tuple(talks),
     )
-
-
-def edit_event(text: str, changed: Event, *, filename: str = "events.yaml") -> str:
-    """`changed` written over the meetup of the same id by editing only what differs, so that the
-    comments inside that meetup survive (merge_events rewrites its whole block). Handles what
-    accepting a proposal changes: talks added after the others, schedule titles, `needs:`, and a
-    venue and host for a meetup that had none. Raises MergeError for any other change, or a file
-    laid out in a way it does not edit (the caller then rewrites the block)."""
-    data, sections = _read(text, filename)
-    old = next((e for e in data.events if e.id == changed.id), None)
-    if old is None:
-        raise MergeError(f"meetup {changed.id!r} not found in the events list")
-    plan = _Plan()
-    event = _resolve_refs(changed, _speaker_ids(data), {v.id: v for v in data.venues}, plan)
-    node = _event_node(sections, old.id)
-    keys: dict[str, tuple[yaml.Node, yaml.Node]] = {
-        k.value: (k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode)
-    }
-    pad = " " * node.value[0][0].start_mark.column
-    _, end, _ = _event_span(text, sections, old.id)
-    added: list[str] = []  # new lines at the end of the meetup, in this order
-    for name in {f.name for f in fields(Event)} - {"talks", "schedule", "needs", "venue", "host"}:
-        if getattr(event, name) != getattr(old, name):
-            raise MergeError(f"{name} changed: not an edit made in place")
-    if event.venue != old.venue:
-        if old.venue is not None or event.venue is None or "venue" in keys:
-            raise MergeError("a venue replaced: not an edit made in place")
-        added.append(f"{pad}venue: {scalar(event.venue.id)}\n")
-    if event.host != old.host and event.host != (event.venue.host if event.venue else None):
-        if old.host is not None or event.host is None or "host" in keys:
-            raise MergeError("a host replaced: not an edit made in place")
-        added.append(f"{pad}host: {scalar(event.host)}\n")
-    if event.needs != old.needs:
-        line = f"{pad}needs: [{', '.join(sorted(n.value for n in event.needs))}]\n" if event.needs else ""
-        if "needs" in keys:
-            plan.edits.append((*_lines_of(text, *keys["needs"]), line))
-        else:
-            added.append(line)
-    plan.edits.extend(_title_edits(keys, old, event))
-    if event.talks != old.talks:
-        _talks_edit(text, plan, keys, old, event, pad, added)
-    if added:
-        plan.edits.append((end, end, ("" if text[end - 1 : end] in ("\n", "") else "\n") + "".join(added)))
-    return _apply(text, sections, plan)
-
-
-def _event_node(sections: dict[str, _Section], event_id: str) -> yaml.MappingNode:
-    for item in getattr(sections["events"].value, "value", ()):
-        ids = [v for k, v in getattr(item, "value", ()) if getattr(k, "value", None) == "id"]
-        if isinstance(item, yaml.MappingNode) and not item.flow_style and ids and ids[0].value == event_id:
-            return item
-    raise MergeError(f"meetup {event_id!r} is not a block mapping in the events list")
-
-
-def _lines_of(text: str, key: yaml.Node, value: yaml.Node) -> tuple[int, int]:
-    """From the start of the key's line to the end of the value's last line (comments and blank
-    lines after it are not its own)."""
-    start, stop = _line_start(text, key.start_mark.index), value.end_mark.index
-    line_end = text.find("\n", stop - 1 if stop and text[stop - 1] == "\n" else stop)
-    return start, _content_end(text, start, len(text) if line_end == -1 else line_end + 1)
-
-
-def _title_edits(keys: dict[str, tuple[yaml.Node, yaml.Node]], old: Event, event: Event) -> list[tuple[int, int, str]]:
-    if event.schedule == old.schedule:
-        return []
-    items = getattr(keys.get("schedule", (None, None))[1], "value", None)
-    if not isinstance(items, list) or len(items) != len(old.schedule) or len(event.schedule) != len(old.schedule):
-        raise MergeError("the schedule changed shape: not an edit made in place")
-    edits = []
-    for item, before, after in zip(items, old.schedule, event.schedule, strict=True):
-        if after == before:
-            continue
-        title = next((v for k, v in getattr(item, "value", ()) if getattr(k, "value", None) == "title"), None)
-        if replace(after, title=before.title) != before or not isinstance(title, yaml.ScalarNode):
-            raise MergeError("a schedule slot changed beyond its title: not an edit made in place")
-        flow = bool(getattr(item, "flow_style", False))
-        edits.append((title.start_mark.index, title.end_mark.index, scalar(after.title, flow=flow)))
-    return edits
-
-
-def _talks_edit(
-    text: str,
-    plan: _Plan,
-    keys: dict[str, tuple[yaml.Node, yaml.Node]],
-    old: Event,
-    event: Event,
-    pad: str,
-    added: list[str],
-) -> None:
-    if len(event.talks) < len(old.talks) or any(
-        (a.title, [s.id for s in a.speakers]) != (b.title, [s.id for s in b.speakers])
-        for a, b in zip(event.talks, old.talks, strict=False)
-    ):
-        raise MergeError("talks changed, not only added: not an edit made in place")
-    new = event.talks[len(old.talks) :]
-    if "talks" not in keys:
-        added.append(f"{pad}talks:\n" + "".join(_render_talk(t, len(pad) + 2) for t in new))
-        return
-    key, seq = keys["talks"]
-    if not isinstance(seq, yaml.SequenceNode) or seq.flow_style or not seq.value:
-        raise MergeError("`talks:` is not a block list: not an edit made in place")
-    _, at = _lines_of(text, key, seq)  # after the last talk, before comments that follow it
-    plan.edits.append((at, at, "".join(_render_talk(t, seq.start_mark.column) for t in new)))
 
 
 # ---- references to speakers and venues ------------------------------------------------------
@@ -477,6 +380,10 @@ def render_event(event: Event, tz: ZoneInfo, indent: int = 2) -> str:
             out.append(f"{pad}{key}: {scalar(value)}\n")
     if event.filmed is not None:
         out.append(f"{pad}filmed: {'true' if event.filmed else 'false'}\n")
+    if event.capacity is not None:
+        out.append(f"{pad}capacity: {event.capacity}\n")
+    if event.guest_list is not None:
+        out.append(f"{pad}guest_list: {event.guest_list.value}\n")
     if event.needs and event.status is not EventStatus.CANCELLED:
         out.append(f"{pad}needs: [{', '.join(sorted(n.value for n in event.needs))}]\n")
     if event.description:
@@ -535,10 +442,13 @@ def render_speaker(speaker: Speaker, indent: int = 2) -> str:
 def render_venue(venue: Venue, indent: int = 2) -> str:
     pad = " " * (indent + 2)
     out = [f"{' ' * indent}{scalar(venue.id)}:\n", f"{pad}name: {scalar(venue.name)}\n"]
-    for key in ("address", "host"):
-        value = getattr(venue, key)
+    for key, value in (("address", venue.address), ("host", venue.host), ("map", venue.map_url)):
         if value:
             out.append(f"{pad}{key}: {scalar(value)}\n")
+    if venue.capacity is not None:
+        out.append(f"{pad}capacity: {venue.capacity}\n")
+    if venue.guest_list is not None:
+        out.append(f"{pad}guest_list: {venue.guest_list.value}\n")
     if venue.notes:
         out.append(_list_field("notes", venue.notes, indent + 2))
     return "".join(out)

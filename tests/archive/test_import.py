@@ -263,3 +263,34 @@ def test_a_meetup_renamed_by_hand_is_found_by_its_link_and_keeps_its_id() -> Non
     updated = import_posts(seed_posts(), text, update=True)
     assert "2016-09-delving" in updated.merge.updated
     assert [e.id for e in parse_calendar(updated.text).events].count("2016-09-delving") == 1
+
+
+def test_cli_exit_status_says_whether_posts_carry_warnings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """0: all imported, no warning; 3: all imported, some with warnings; 1: some not imported."""
+    target = write(tmp_path / "events.yaml", community_only())
+    warned = write(tmp_path / "2027-05-04-kernel-panic.md", BROKEN_FRONT_MATTER)  # no link, no schedule
+    assert main(["import-posts", str(warned), "--into", str(target), "--dry-run"]) == 3
+    assert main(["import-posts", str(warned), "--into", str(target)]) == 3
+    out = capsys.readouterr().out
+    assert "1 added, 0 updated, 0 kept, 0 not imported" in out
+    assert main(["import-posts", str(warned), "--into", str(target)]) == 3  # kept, still with its warnings
+    capsys.readouterr()
+    clean = write(tmp_path / "2027-04-06-fast-paths.md", NEW_POST)  # link, schedule, speaker, details
+    assert main(["import-posts", str(clean), "--into", str(target)]) == 0
+    assert "  - " not in capsys.readouterr().out  # no warning line
+
+
+def test_the_report_shows_where_abstracts_and_bios_came_from_and_dry_run_every_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = write(tmp_path / "events.yaml", community_only())
+    post = VARIANTS / "36-abstract-vs-bio-name-line.md"
+    assert main(["import-posts", str(post), "--into", str(target), "--dry-run"]) == 0
+    dry = capsys.readouterr().out
+    assert "  · talk 'Tracing with bpftrace': abstract from its details section" in dry
+    assert "  · speaker 'Noga Levin': bio from a paragraph about them in the talk's description" in dry
+    assert "  · start: the schedule's first slot" in dry
+    assert main(["import-posts", str(post), "--into", str(target)]) == 0
+    real = capsys.readouterr().out
+    assert "  · speaker 'Noga Levin': bio from a paragraph about them in the talk's description" in real
+    assert "  · start: the schedule's first slot" not in real
