@@ -13,10 +13,37 @@ class Kind(enum.StrEnum):
 
 
 class Status(enum.StrEnum):
+    """A submission's state. Every change is one of `TRANSITIONS`, made by one conditional
+    UPDATE in the store, so of any number of attempts at once (across processes) exactly one wins."""
+
     NEW = "new"  # waiting for the organisers
-    ACCEPTED = "accepted"
+    ACCEPTING = "accepting"  # an organiser won the accept; the calendar edit is being made
+    ACCEPTED = "accepted"  # the edit is in the calendar
     DECLINED = "declined"
-    WITHDRAWN = "withdrawn"
+    WITHDRAWN = "withdrawn"  # by its proposer
+
+    @property
+    def settled(self) -> bool:
+        """Decided for good: nothing changes it any more."""
+        return self in (Status.ACCEPTED, Status.DECLINED, Status.WITHDRAWN)
+
+
+# The only changes of status there are. accepting -> new: the edit failed (the meetup changed),
+# or a start found that a process died before the edit reached the calendar.
+TRANSITIONS: frozenset[tuple[Status, Status]] = frozenset(
+    {
+        (Status.NEW, Status.ACCEPTING),
+        (Status.NEW, Status.DECLINED),
+        (Status.NEW, Status.WITHDRAWN),
+        (Status.ACCEPTING, Status.ACCEPTED),
+        (Status.ACCEPTING, Status.NEW),
+    }
+)
+
+
+def notice_key(number: int) -> str:
+    """The delivery ledger's key of the proposer's notice of the decision (one per submission)."""
+    return f"proposal-decided:{number}"
 
 
 # Limits from the issue: what one person may send.
@@ -43,7 +70,8 @@ class Proposal:
     address: str | None = None
     capacity: int | None = None
     notes: str | None = None
-    decided_by: str | None = None
+    decided_by: str | None = None  # platform:id of who decided (the proposer, for a withdrawal)
+    decided_name: str | None = None  # their display name, for "already accepted by Dana"
     decided_at: datetime | None = None
     reason: str | None = None
     event_id: str | None = None
@@ -52,6 +80,11 @@ class Proposal:
     def id(self) -> str:
         """The short id people type: T7 for a talk, V8 for a venue (one counter for both)."""
         return f"{'T' if self.kind is Kind.TALK else 'V'}{self.number}"
+
+    @property
+    def decider(self) -> str:
+        """Who decided, as people are named in replies."""
+        return self.decided_name or self.decided_by or "someone"
 
     @property
     def platform(self) -> str:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.calendar.model import Event
 from bot.chat.reply import Block, Bold, BulletList, Button, Buttons, Code, Context, Heading, Reply, Text, paragraph
+from bot.chat.views import short_time
 from bot.proposals.model import Kind, Proposal, Status
 
 NOUN = {Kind.TALK: "talk proposal", Kind.VENUE: "venue offer"}
@@ -29,11 +30,11 @@ def card(p: Proposal, tz: ZoneInfo, *, buttons: bool = True, for_organisers: boo
         blocks.append(paragraph(Bold("Seats: "), Text(str(p.capacity) if p.capacity else "?")))
         if p.notes:
             blocks.append(paragraph(Bold("Notes: "), Text(p.notes)))
-    facts = [f"sent {p.created_at.astimezone(tz):%a %d %b %Y %H:%M}", p.status.value]
+    facts = [f"sent {short_time(p.created_at, tz)}", p.status.value]  # the one time format for people
     if for_organisers:
         facts.insert(0, f"from {p.from_name or '?'} ({p.from_key})")
     if p.decided_by and p.status is not Status.NEW:
-        facts.append(f"by {p.decided_by}")
+        facts.append(f"by {p.decider}")
     if p.event_id:
         facts.append(f"meetup {p.event_id}")
     blocks.append(Context(tuple(facts)))
@@ -68,12 +69,56 @@ def open_list(proposals: Sequence[Proposal]) -> Reply:
     items = []
     for p in proposals:
         who = f" — {p.speaker}" if p.kind is Kind.TALK and p.speaker else ""
-        items.append((Bold(p.id), Text(f" {p.kind.value}: {p.title}{who} ({p.from_key})")))
+        state = f" — being accepted by {p.decider}" if p.status is Status.ACCEPTING else ""
+        items.append((Bold(p.id), Text(f" {p.kind.value}: {p.title}{who} ({p.from_key}){state}")))
     return Reply(
         (
             Heading(f"Waiting for review: {len(proposals)}"),
             BulletList(tuple(items)),
             paragraph("/proposal <id> shows one in full; /accept <id> [meetup] or /decline <id> [reason] settles it."),
+        )
+    )
+
+
+def settled(p: Proposal) -> str:
+    """What became of a submission, for an organiser whose accept or decline came second."""
+    into = f" into {p.event_id}" if p.event_id else ""
+    return {
+        Status.NEW: f"{p.id} is waiting for review.",
+        Status.ACCEPTING: f"{p.id} is being accepted by {p.decider} right now{into}.",
+        Status.ACCEPTED: f"{p.id} is already accepted by {p.decider}{into}.",
+        Status.DECLINED: f"{p.id} is already declined by {p.decider}.",
+        Status.WITHDRAWN: f"{p.id} was already withdrawn by its proposer.",
+    }[p.status]
+
+
+def not_withdrawn(p: Proposal) -> str:
+    """Why the proposer's /withdraw changed nothing: what became of the submission instead."""
+    tell = " If you can no longer come, please tell the organisers."
+    return {
+        Status.NEW: f"{p.id} is waiting for review; please try /withdraw {p.id} again.",
+        Status.ACCEPTING: f"{p.id} is being accepted right now, so it can no longer be withdrawn here.{tell}",
+        Status.ACCEPTED: f"{p.id} was already accepted, so it can no longer be withdrawn here.{tell}",
+        Status.DECLINED: f"{p.id} was already declined; there is nothing to withdraw.",
+        Status.WITHDRAWN: f"You already withdrew {p.id}.",
+    }[p.status]
+
+
+def reconciled(p: Proposal, status: Status, event: Event | None) -> Reply:
+    """For the organisers, after a restart: how an accept that a crash cut off was settled."""
+    if status is Status.ACCEPTED:
+        where = f"{event.title} ({event.id})" if event is not None else (p.event_id or "its meetup")
+        return Reply(
+            (
+                Heading(f"✅ Accepted: {NOUN[p.kind]} {p.id}"),
+                paragraph(Bold(p.title), Text(f" — by {p.decider}")),
+                paragraph(f"Into {where}. The accept was cut off by a restart; the calendar has it."),
+            )
+        )
+    return Reply(
+        (
+            paragraph(Text(f"An accept of {p.id} “"), Text(p.title), Text("” was cut off by a restart")),
+            paragraph(f"before the calendar had it, so nothing changed: {p.id} is waiting for review again."),
         )
     )
 
@@ -105,3 +150,22 @@ def decision_notice(p: Proposal, event: Event | None, tz: ZoneInfo) -> Reply:
         if p.reason:
             blocks.append(paragraph(Bold("Their reason: "), Text(p.reason)))
     return Reply(tuple(blocks))
+
+
+def venue_choice(proposal: Proposal, event_id: str, found: str, venue_id: str, new: str) -> Reply:
+    """A venue offer like a venue already in the file was not accepted: the two commands to type."""
+    existing, beside = (
+        f"/accept {proposal.id} {event_id} venue={venue_id}",
+        f"/accept {proposal.id} {event_id} venue={new}",
+    )
+    return Reply(
+        (
+            paragraph(f"I did not accept {proposal.id}: {found} Nothing changed; choose one:"),
+            BulletList(
+                (
+                    (Code(existing), Text(f" holds the meetup at {venue_id} (no new venue entry)")),
+                    (Code(beside), Text(" adds the offer as a new venue beside it")),
+                )
+            ),
+        )
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +22,8 @@ from bot.calendar.source import CalendarSource
 from bot.chat.messages import ChatRef, IncomingMessage, UserRef
 from bot.chat.reply import Reply
 from bot.config import Settings, database_url
+from bot.proposals.model import Kind, Proposal, Status
+from bot.store.store import Store
 from tests.conftest import SHIPPED_EVENTS
 from tests.fakes.clock import FixedClock
 
@@ -125,3 +127,51 @@ async def chat(events: Path, db_url: str) -> Chat:
     sender = RecordingSender()
     core.announcements.delivery.senders = {"telegram": sender}
     return Chat(core, clock, sender)
+
+
+SECOND_ORGANISER = UserRef("telegram", "43", "Dana")
+
+
+def seed_talk(core: Core, title: str, proposer: UserRef) -> Proposal:
+    """A talk proposal stored as `yes` stores one (the decision races start from it)."""
+    talk = Proposal(
+        0,
+        Kind.TALK,
+        Status.NEW,
+        title,
+        proposer.key,
+        NOW,
+        from_name=proposer.display_name,
+        abstract="What it covers.",
+        speaker=proposer.display_name,
+        language="English",
+    )
+    return core.announcements.store.proposals.add(talk)
+
+
+def seed_talk_row(store: Store, title: str, n: int) -> Proposal:
+    """A talk proposal from a proposer of its own (`telegram:<5000 + n>`), straight into the store."""
+    user = UserRef("telegram", str(5000 + n), f"Speaker {n}")
+    talk = Proposal(
+        0, Kind.TALK, Status.NEW, title, user.key, NOW, from_name=user.display_name, speaker=user.display_name
+    )
+    return store.proposals.add(talk)
+
+
+@pytest.fixture
+async def pair(events: Path, db_url: str) -> AsyncIterator[tuple[Chat, Chat]]:
+    """Two cores on one database and one events.yaml, each with its own store (engine), calendar
+    source and writer: what two bot processes share. Two organisers."""
+    set_organisers_chat(events, ORG_CHAT)
+    chats = []
+    for _ in range(2):
+        clock = FixedClock(NOW)
+        core = build(events, db_url, clock, organisers=(ORGANISER.key, SECOND_ORGANISER.key))
+        sender = RecordingSender()
+        core.announcements.delivery.senders = {"telegram": sender}
+        chats.append(Chat(core, clock, sender))
+    try:
+        yield chats[0], chats[1]
+    finally:
+        for c in chats:
+            c.core.announcements.store.close()
