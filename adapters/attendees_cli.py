@@ -2,8 +2,10 @@
 
 Reads the answers from the store (DATABASE_URL, or the SQLite file `meetup-bot run` uses):
 everyone going, in the order they answered, then the waitlist, with name, platform, username
-and when they answered (in the community's timezone). Writes nothing; a store that does not
-exist yet simply has no answers. The store is imported only when the command runs.
+and when they answered (in the community's timezone), the full name given for hosts that need
+names (marked when never given) and when they were checked in at the door; walk-ins last. Writes
+nothing; a SQLite store that does not exist is said so (the wrong folder, or SQLITE_PATH unset).
+The store is imported only when the command runs.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import argparse
 import csv
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +23,9 @@ if TYPE_CHECKING:
     from bot.calendar.model import Event
     from bot.config import Settings
     from bot.rsvp.model import Attendee
+    from bot.store.guests import CheckIn
 
-FIELDS = ("status", "name", "platform", "username", "user_id", "answered_at")
+FIELDS = ("status", "name", "full_name", "platform", "username", "user_id", "answered_at", "checked_in_at")
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,7 +45,9 @@ def cmd_attendees(args: argparse.Namespace) -> int:
     from bot.store.store import StoreUnavailable
 
     settings = Settings.from_env()
-    events_file = Path(args.events) if args.events else settings.events_file
+    from adapters.calendar_files import calendar_path
+
+    events_file = calendar_path(args.events, settings.env)  # CALENDAR_REPO: fetched now
     try:
         calendar = CalendarSource.from_file(events_file).current
     except CalendarError as exc:
@@ -57,23 +63,39 @@ def cmd_attendees(args: argparse.Namespace) -> int:
         )
         return 1
     try:
-        people = read_attendees(settings, event.id)
+        found = read_attendees(settings, event.id)
     except StoreUnavailable as error:
         print(f"cannot read the answers: {error}", file=sys.stderr)
         return 1
+    if found is None:
+        where = settings.database_url.removeprefix("sqlite:///")
+        print(
+            f"cannot read the answers: there is no store at {where} (the bot keeps them there once it runs "
+            "in this folder; set SQLITE_PATH or DATABASE_URL to the bot's)",
+            file=sys.stderr,
+        )
+        return 1
+    people, full_names, checkins = found
     from bot.rsvp.model import RsvpState
 
     people = [a for a in people if args.all or a.state is not RsvpState.NOT_GOING]
     order = {RsvpState.GOING: 0, RsvpState.WAITLIST: 1, RsvpState.NOT_GOING: 2}
     people.sort(key=lambda a: (order[a.state], a.seq))
-    rows = [row(a, calendar) for a in people]
+    came = {c.user_key: c for c in checkins if c.checked_in_at is not None}
+    rows = [row(a, calendar, event, full_names, came.get(a.person.key)) for a in people]
+    rows += [walk_in_row(c, calendar) for c in came.values() if c.walk_in]
     if args.format == "json":
-        json.dump(document(event, calendar, people, rows), sys.stdout, ensure_ascii=False, indent=2)
+        document_ = document(event, calendar, people, rows)
+        document_["came"] = len(came)
+        json.dump(document_, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
+        from adapters.terminal_text import for_csv
+
+        # Names are typed by chat users: no formulas for the host's spreadsheet, no escapes.
         writer = csv.DictWriter(sys.stdout, fieldnames=FIELDS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({key: for_csv(value) for key, value in r.items()} for r in rows)
     return 0
 
 
@@ -87,30 +109,51 @@ def find(calendar: Calendar, key: str, now: Any) -> Event | None:
     return calendar.get(key)
 
 
-def read_attendees(settings: Settings, event_id: str) -> list[Attendee]:
+def read_attendees(settings: Settings, event_id: str) -> tuple[list[Attendee], dict[str, str], list[CheckIn]] | None:
+    """The answers, the full names given and the check-ins; None when there is no store here."""
     from bot.store.store import Store
 
     url = settings.database_url
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        return []  # the bot has not run here yet: nobody has answered
+        return None  # the bot has not run here (or the store is elsewhere): say so, not a bare header
     store = Store(url)
     try:
         store.create()  # a store from before RSVP existed gets its (empty) tables
-        return store.rsvp.attendees(event_id)
+        people = store.rsvp.attendees(event_id)
+        return people, store.guests.full_names(a.person.key for a in people), store.guests.checkins_of(event_id)
     finally:
         store.close()
 
 
-def row(attendee: Attendee, calendar: Calendar) -> dict[str, str]:
+def _iso(moment: datetime | None, calendar: Calendar) -> str:
+    return moment.astimezone(calendar.community.timezone).isoformat(timespec="seconds") if moment else ""
+
+
+def row(
+    attendee: Attendee, calendar: Calendar, event: Event, full_names: dict[str, str], came: CheckIn | None
+) -> dict[str, str]:
+    from bot.rsvp.views import NO_NAME  # the marker for someone who never gave their full name
+
     person = attendee.person
+    # Given for hosts that need names, so shown for their meetups only.
+    full = (full_names.get(person.key) or NO_NAME) if event.needs_full_names else ""
     return {
         "status": attendee.state.value,
         "name": person.name or "",
+        "full_name": full,
         "platform": person.platform,
         "username": person.username or "",
         "user_id": person.user_id,
-        "answered_at": attendee.answered_at.astimezone(calendar.community.timezone).isoformat(timespec="seconds"),
+        "answered_at": _iso(attendee.answered_at, calendar),
+        "checked_in_at": _iso(came.checked_in_at if came else None, calendar),
     }
+
+
+def walk_in_row(checkin: CheckIn, calendar: Calendar) -> dict[str, str]:
+    """Someone checked in at the door by name who never said going."""
+    empty = dict.fromkeys(FIELDS, "")
+    return {**empty, "status": "walk-in", "name": checkin.name or "", "full_name": checkin.name or "",
+            "checked_in_at": _iso(checkin.checked_in_at, calendar)}  # fmt: skip
 
 
 def document(event: Event, calendar: Calendar, people: list[Attendee], rows: list[dict[str, str]]) -> dict[str, Any]:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from bot.config import Settings
     from bot.proposals.model import Proposal
 
-STATUSES = ("new", "accepted", "declined", "withdrawn")
+STATUSES = ("new", "accepting", "accepted", "declined", "withdrawn")  # bot.proposals.model.Status
 COLUMNS = ("id", "kind", "status", "title", "speaker", "from", "created", "event")
 
 
@@ -36,7 +37,7 @@ def cmd_proposals(args: argparse.Namespace) -> int:
     try:
         store.create()  # a store that does not exist yet simply has no submissions
         statuses = [Status(s) for s in args.status] if args.status else None
-        rows = [as_dict(p) for p in store.proposals.find(statuses)]
+        rows = [as_dict(p, zone(settings)) for p in store.proposals.find(statuses)]
     except StoreUnavailable as error:
         print(f"cannot read the submissions: {error}", file=sys.stderr)
         return 1
@@ -46,7 +47,18 @@ def cmd_proposals(args: argparse.Namespace) -> int:
     return 0
 
 
-def as_dict(p: Proposal) -> dict[str, Any]:
+def zone(settings: Settings) -> tzinfo:
+    """The community's timezone (events.yaml), for times as the CSV and JSON exports write them;
+    UTC when the file cannot be read."""
+    from bot.calendar.loader import CalendarError, load_calendar_data
+
+    try:
+        return load_calendar_data(settings.events_file).community.timezone
+    except (CalendarError, OSError):
+        return UTC
+
+
+def as_dict(p: Proposal, tz: tzinfo = UTC) -> dict[str, Any]:
     """The documented JSON shape (issue 11): one object per submission."""
     return {
         "id": p.id,
@@ -60,16 +72,17 @@ def as_dict(p: Proposal) -> dict[str, Any]:
         "capacity": p.capacity,
         "notes": p.notes,
         "from": p.from_key,
-        "created": _iso(p.created_at),
+        "created": _iso(p.created_at, tz),
         "decided_by": p.decided_by,
-        "decided_at": _iso(p.decided_at),
+        "decided_at": _iso(p.decided_at, tz),
         "reason": p.reason,
         "event": p.event_id,
     }
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+def _iso(value: datetime | None, tz: tzinfo) -> str | None:
+    """ISO 8601 with the offset, to the second: "2027-01-10T10:00:00+02:00"."""
+    return value.astimezone(tz).isoformat(timespec="seconds") if value is not None else None
 
 
 def render(rows: list[dict[str, Any]], fmt: str) -> str:
@@ -89,5 +102,7 @@ def render(rows: list[dict[str, Any]], fmt: str) -> str:
 
 
 def _cell(value: Any, limit: int = 40) -> str:
-    text = "" if value is None else " ".join(str(value).split())
+    from adapters.terminal_text import for_terminal  # submitted text: no escape sequences reach the terminal
+
+    text = "" if value is None else " ".join(for_terminal(str(value)).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"

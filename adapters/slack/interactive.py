@@ -11,14 +11,19 @@ with the values, and the answers go to the submitter's DM.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from adapters.slack.inbound import PLATFORM, unescape
+from bot.chat.commands import CommandRegistry
 from bot.chat.messages import ChatRef, IncomingMessage, UserRef
 from bot.chat.reply import Form
+from bot.wording import clip
+
+log = logging.getLogger(__name__)
 
 FORM_CALLBACK = "form-"  # callback_id prefix of our modals: form-<command>
 TITLE_MAX = 24  # Slack's modal title limit
@@ -78,14 +83,20 @@ def from_block_action(body: Mapping[str, Any]) -> IncomingMessage | None:
     return replace(message, form_trigger=body.get("trigger_id") or None)  # a press may open a modal
 
 
-def from_view_submission(body: Mapping[str, Any]) -> IncomingMessage | None:
+def from_view_submission(body: Mapping[str, Any], registry: CommandRegistry) -> IncomingMessage | None:
     """A submitted modal of ours as its form's command with the field values, in the submitter's
-    DM (a post to a user id opens it); None for a view that is not one of our forms."""
+    DM (a post to a user id opens it); None for a view that is not one of our forms. The
+    callback id names the command, so it may only name a form command (`Command.form`): a
+    submission is no way to run /accept with made-up arguments."""
     view = _dict(body.get("view"))
     callback = str(view.get("callback_id") or "")
     if not callback.startswith(FORM_CALLBACK):
         return None
     command = callback.removeprefix(FORM_CALLBACK)
+    known = registry.get(command)
+    if known is None or not known.form or known.name != command:
+        log.warning("ignored a Slack view submission for %r: not one of the bot's forms", clip(command, 40))
+        return None
     values = _dict(_dict(view.get("state")).get("values"))
     fields: list[tuple[str, str]] = []
     for block_id, actions in values.items():

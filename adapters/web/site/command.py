@@ -4,9 +4,7 @@ renderer only when the command runs, so other modes never load them."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,7 @@ def add_parser(sub: Any) -> None:
     site = sub.add_parser("site", help="the community's website: `site build OUT` writes it for a static host")
     site_sub = site.add_subparsers(dest="site_command", required=True)
     build = site_sub.add_parser("build", help="write every page, the feeds and the static files into OUT")
-    build.add_argument("out", help="the directory to write (created if missing)")
+    build.add_argument("out", type=out_dir, help="the directory to write (created if missing)")
     build.add_argument("--events", help="the events file (default: $EVENTS_FILE or events.yaml)")
     build.add_argument(
         "--base-url", type=base_url, help="where the site will live, e.g. https://kerneltlv.github.io/ (for cards)"
@@ -30,6 +28,13 @@ def add_parser(sub: Any) -> None:
         "--bot-username", type=bot_username, help="the Telegram bot for the /cfp deep link ($TELEGRAM_BOT_USERNAME)"
     )
     build.set_defaults(func=cmd_build)
+
+
+def out_dir(text: str) -> str:
+    """OUT: a folder to write; an empty one would be the current folder, which is never meant."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give the folder to write the site into, e.g. `site build _site`")
+    return text
 
 
 def base_url(text: str) -> str:
@@ -48,11 +53,13 @@ def bot_username(text: str) -> str:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from adapters.calendar_files import calendar_path
     from adapters.web.site.build import build_site
     from adapters.web.site.render import SiteOptions
+    from adapters.web.stamp import content_stamp
     from bot.calendar.calendar import Calendar
 
-    events = Path(args.events or os.environ.get("EVENTS_FILE") or "events.yaml")
+    events = calendar_path(args.events)  # CALENDAR_REPO: the working folder's copy, fetched now
     try:
         data = load_calendar_data(events)
     except CalendarError as exc:
@@ -62,7 +69,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 1
     out = Path(args.out)
     try:
-        stamp = datetime.fromtimestamp(events.stat().st_mtime, UTC)
+        stamp = content_stamp(events)  # the file's last commit, else a hash of it: never the checkout's time
         result = build_site(
             Calendar(data), out, now=system_clock(), stamp=stamp,
             options=SiteOptions.from_env(args.base_url, args.bot_username),
