@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -10,6 +12,24 @@ from sqlalchemy.pool import NullPool, QueuePool
 from bot.config import is_in_memory_sqlite
 
 PG_CONNECT_TIMEOUT = 10  # seconds
+BUSY_TIMEOUT = 30  # seconds a SQLite connection waits for another's lock
+
+
+def _wal(cur: Any) -> None:
+    """Put the database in WAL mode (it stays so: later connections find it done). Switching a
+    new file answers "database is locked" at once, without the busy timeout, when another
+    connection holds a lock at that instant (processes starting together: tests/store/
+    test_migrations.py races eight): it is tried again, for as long as the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def make_engine(url: str) -> Engine:
@@ -24,13 +44,13 @@ def make_engine(url: str) -> Engine:
         pool: dict[str, Any] = {"poolclass": QueuePool, "pool_size": 5, "max_overflow": 10}
         if is_in_memory_sqlite(url):  # `run` refuses one (bot.config); a Store built directly may not
             pool = {"poolclass": NullPool}
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **pool)
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT, "check_same_thread": False}, **pool)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=30000")
+            _wal(cur)
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
