@@ -9,10 +9,12 @@ adapter. A new platform is a package under adapters/ plus one line in `PLATFORMS
 
 from __future__ import annotations
 
+import re
+
 from adapters.plugin import Platform, PlatformSettings
 from adapters.slack.platform import SLACK
 from adapters.telegram.platform import TELEGRAM
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 
 CONSOLE = "console"  # the terminal chat: runs when no other platform is turned on
 
@@ -47,6 +49,32 @@ def secrets(settings: Settings) -> tuple[str, ...]:
     for platform in PLATFORMS:
         found.extend(platform.read(settings.env).secrets())
     return tuple(found)
+
+
+def organiser_problem(entry: str) -> str | None:
+    """What is wrong with an organiser entry (`platform:user id`), or None: the platform must be
+    one there is an adapter for, and the id shaped as that platform's ids are."""
+    platform, sep, user_id = entry.strip().partition(":")
+    if not sep or not platform or not user_id:
+        return f"{entry!r} is not platform:user_id, such as console:local or telegram:123456789"
+    name = platform.lower()
+    for known in PLATFORMS:
+        if known.name == name:
+            if re.fullmatch(known.user_id, user_id) is None:
+                return f"{entry!r}: {known.user_id_shape}"
+            return None
+    if name == CONSOLE:
+        return None if re.fullmatch(r"\w+", user_id) else f"{entry!r}: a console user id is one word (console:local)"
+    return f"{entry!r}: unknown platform {platform!r} (known: {', '.join(sorted(known_names()))})"
+
+
+def check_organisers(settings: Settings) -> None:
+    """ORGANISERS, checked as `check` checks events.yaml: SettingsError on the first bad entry,
+    since a malformed entry would never match anyone and nobody would be told."""
+    for entry in settings.organisers or ():
+        problem = organiser_problem(entry)
+        if problem is not None:
+            raise SettingsError("ORGANISERS", f"has a bad entry: {problem}")
 
 
 def not_running(name: str) -> str:

@@ -46,3 +46,7 @@ class Platform:
     read: Callable[[Mapping[str, str]], PlatformSettings]
     switch: str  # the setting that turns it on, e.g. TELEGRAM_BOT_TOKEN
     service_accounts: frozenset[str] = frozenset()  # user ids on this platform
+    # What a user id looks like here (a full match), and what to say when one does not: the
+    # ORGANISERS entries and events.yaml's organisers are checked against it.
+    user_id: str = r"\S+"
+    user_id_shape: str = "an id"

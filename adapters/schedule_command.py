@@ -14,11 +14,13 @@ from pathlib import Path
 
 from sqlalchemy import inspect
 
+from adapters.terminal_text import for_terminal
 from bot.announce.delivery import targets
 from bot.announce.rules import due_between, new_meetups, unseen
 from bot.announce.scheduler import Timing
 from bot.calendar.loader import CalendarError
 from bot.calendar.source import CalendarSource
+from bot.chat.views import short_time
 from bot.clock import system_clock
 from bot.config import Settings
 from bot.store.store import Store, Subscription
@@ -93,7 +95,9 @@ def read_first_seen(settings: Settings) -> tuple[dict[str, datetime] | None, set
 
 def cmd_schedule(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    events = Path(args.events) if args.events else settings.events_file
+    from adapters.calendar_files import calendar_path
+
+    events = calendar_path(args.events, settings.env)  # CALENDAR_REPO: fetched now
     try:
         source = CalendarSource.from_file(events)
     except CalendarError as exc:
@@ -117,13 +121,11 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     subs, store_name, unread = read_subscriptions(settings)
     chats = targets(configured, subs)
     source_name = "ANNOUNCE_CHATS" if settings.announce_chats is not None else f"{events} community.announce"
-    print(
-        f"Announcements from {start.astimezone(tz):%a %d %b %Y %H:%M} to {end.astimezone(tz):%a %d %b %Y %H:%M} "
-        f"({tz.key})"
-    )
+    print(f"Announcements from {short_time(start, tz)} to {short_time(end, tz)} ({tz.key})")
     print(f"Target chats ({len(chats)}, from {source_name}{f' and {store_name}' if store_name else ''}):")
     for chat in chats:
-        print(f"  {chat.key}" + (f"  ({chat.title})" if chat.title else ""))
+        # A chat's title is whatever its members named it: no escape sequences reach the terminal.
+        print(f"  {chat.key}" + (f"  ({for_terminal(chat.title)})" if chat.title else ""))
     if not chats:
         print("  none: set community.announce in events.yaml or ANNOUNCE_CHATS, or /subscribe a chat")
     if unread:
@@ -132,9 +134,12 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     first_seen = unseen(calendar, *read_first_seen(settings), start)
     news = new_meetups(calendar, first_seen, start - timedelta(microseconds=1), end, Timing().grace)
     plan = sorted(due_between(calendar, start, end) + news, key=lambda a: (a.due, a.key))
+    if not plan:
+        print(f"Nothing due in the next {plural(args.days, 'day')}.")
+        return 0
     print(f"{plural(len(plan), 'announcement')}:")
     for a in plan:
-        local = a.due.astimezone(tz)
+        when = f"{short_time(a.due, tz)} {a.due.astimezone(tz).tzname()}"  # as the chat shows times
         about = a.event.title if a.event else ""
-        print(f"  {local:%a %d %b %Y %H:%M %Z}  {a.kind.value:<8}  {about}  [{a.key}] -> {plural(len(chats), 'chat')}")
+        print(f"  {when}  {a.kind.value:<8}  {about}  [{a.key}] -> {plural(len(chats), 'chat')}")
     return 0

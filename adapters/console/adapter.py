@@ -14,16 +14,18 @@ import contextlib
 import os
 import re
 import sys
+import tempfile
 import threading
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TextIO
 
 from adapters.base import MessageHandler
 from bot.announce.outbound import SendReceipt
 from bot.chat.commands import command_message, parse_command
 from bot.chat.messages import ChatRef, IncomingMessage, UserRef
-from bot.chat.reply import Reply
+from bot.chat.reply import Attachment, Reply, block_plain
 
 CONSOLE_CHAT = ChatRef(platform="console", chat_id="local", is_private=True, title="console")
 CONSOLE_USER = UserRef(platform="console", user_id="local", display_name="you")
@@ -50,12 +52,15 @@ class ConsoleAdapter:
         *,
         on_eof: Callable[[], None] | None = None,
         interactive: bool | None = None,
+        files_dir: Path | None = None,
     ) -> None:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.on_eof = on_eof
         self.interactive = self.stdin.isatty() if interactive is None else interactive
         self._task: asyncio.Task[None] | None = None
+        # Where files a reply carries (an .ics, a check-in code's PNG) are written; made on first use.
+        self.files_dir = files_dir
 
     async def start(self, on_message: MessageHandler) -> None:
         if self.interactive:
@@ -70,8 +75,30 @@ class ConsoleAdapter:
         self._task = None
 
     async def send(self, chat: ChatRef, reply: Reply) -> SendReceipt:
-        self._write(f"[to {chat.key}]\n{reply.plain_text()}\n\n")
+        self._write(f"[to {chat.key}]\n{self.render(reply)}\n\n")
         return SendReceipt(chat)
+
+    def render(self, reply: Reply) -> str:
+        """The reply as text; a file it carries is written to `files_dir`, and the text says where."""
+        lines = []
+        for block in reply.blocks:
+            if isinstance(block, Attachment):
+                lines.append(self._save(block))
+            else:
+                lines.append(block_plain(block))
+        return "\n".join(lines)
+
+    def _save(self, block: Attachment) -> str:
+        if self.files_dir is None:
+            self.files_dir = Path(tempfile.mkdtemp(prefix="meetup-bot-files-"))
+        name = Path(block.filename).name or "file"  # never a path of the sender's choosing
+        path = self.files_dir / name
+        try:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(block.content)
+        except OSError as error:
+            return f"[file: {name}, not written: {error.strerror or error}]"
+        return f"[file: {name} written to {path}]"
 
     async def _loop(self, on_message: MessageHandler) -> None:
         try:
@@ -81,7 +108,7 @@ class ConsoleAdapter:
                 text = printable(line).strip()
                 if text:
                     for reply in await on_message(self.message(text)):
-                        self._write(reply.plain_text() + "\n\n")
+                        self._write(self.render(reply) + "\n\n")
                 if self.interactive:
                     self._write("> ")
         finally:

@@ -81,4 +81,10 @@ class SlackSettings:
         )
 
 
-SLACK = Platform(NAME, SlackSettings.from_env, "SLACK_BOT_TOKEN")
+SLACK = Platform(
+    NAME,
+    SlackSettings.from_env,
+    "SLACK_BOT_TOKEN",
+    user_id=r"[UW][A-Z0-9]+",
+    user_id_shape="a Slack user id starts with U or W, such as slack:U0123ABCD (/whoami shows yours)",
+)

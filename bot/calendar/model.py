@@ -31,6 +31,12 @@ class Need(enum.StrEnum):
     VENUE = "venue"
 
 
+class GuestList(enum.StrEnum):
+    """What the host's front desk needs to know of who is coming (`guest_list:`)."""
+
+    FULL_NAMES = "full_names"  # the building lets in only names given in advance
+
+
 @dataclass(frozen=True, slots=True)
 class Link:
     label: str
@@ -55,6 +61,7 @@ class Venue:
     notes: tuple[str, ...] = ()
     capacity: int | None = None
     map_url: str | None = None
+    guest_list: GuestList | None = None  # the host asks for full names in advance
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +104,14 @@ class Event:
     reminders: tuple[ReminderRule, ...] = ()
     # Seats for RSVP; None: the venue's capacity, if any (see `seats`).
     capacity: int | None = None
+    # What the host needs of the guest list; None: the venue's `guest_list`, if any.
+    guest_list: GuestList | None = None
+
+    @property
+    def needs_full_names(self) -> bool:
+        """The host wants full names in advance: the meetup says so, or else its venue."""
+        wanted = self.guest_list or (self.venue.guest_list if self.venue else None)
+        return wanted is GuestList.FULL_NAMES
 
     @property
     def seats(self) -> int | None:
@@ -191,6 +206,11 @@ class Community:
     reminders: tuple[ReminderRule, ...] = DEFAULT_REMINDERS
     # topic -> other words that mean it ("bpf" -> "ebpf", "xdp"), for /talks search.
     topic_aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Where the community meets, for the website's structured data (a meetup without a venue yet
+    # is "in <city>") and its share cards: free text, an ISO 3166 country code, an ISO 4217 currency.
+    city: str | None = None
+    country: str | None = None
+    currency: str | None = None
 
     def link(self, label: str) -> str | None:
         for link in self.links:

@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from bot.calendar.fields import SLUG, FieldReader, T, item_line, shown, slugify, suggest
-from bot.calendar.model import Event, EventStatus, Need, ScheduleSlot, Speaker, Talk, Venue
+from bot.calendar.model import Event, EventStatus, GuestList, Need, ScheduleSlot, Speaker, Talk, Venue
 from bot.calendar.wall_clock import (
     CLOCK,
     MAX_WRAPPED_EVENT,
@@ -23,10 +23,10 @@ from bot.calendar.wall_clock import (
 from bot.calendar.yamlnodes import YMap
 
 SPEAKER_KEYS = {"name", "affiliation", "bio", "links"}
-VENUE_KEYS = {"name", "address", "host", "notes", "capacity", "map"}
+VENUE_KEYS = {"name", "address", "host", "notes", "capacity", "map", "guest_list"}
 EVENT_KEYS = {
     "id", "title", "start", "end", "status", "venue", "host", "url", "language", "filmed",
-    "description", "notes", "needs", "schedule", "talks", "reminders", "capacity",
+    "description", "notes", "needs", "schedule", "talks", "reminders", "capacity", "guest_list",
 }  # fmt: skip
 SLOT_KEYS = {"time", "title", "kind"}
 TALK_KEYS = {"title", "speakers", "abstract", "language", "slides", "video", "tags"}
@@ -81,6 +81,7 @@ class EventReader(FieldReader):
             notes=self.texts(m, "notes", path),
             capacity=capacity,
             map_url=self.url(m, "map", path),
+            guest_list=self.guest_list(m, path),
         )
 
     def events(self, value: Any, line: int, speakers: dict[str, Speaker], venues: dict[str, Venue]) -> list[Event]:
@@ -139,7 +140,11 @@ class EventReader(FieldReader):
             talks=talks,
             reminders=self.reminders(m, path),
             capacity=self.capacity(m, path),
+            guest_list=self.guest_list(m, path),
         )
+
+    def guest_list(self, m: YMap, path: str) -> GuestList | None:
+        return self.parsed(m, "guest_list", path, GuestList, "full_names")
 
     def needs(self, m: YMap, path: str) -> frozenset[Need]:
         out: set[Need] = set()

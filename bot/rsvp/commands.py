@@ -30,6 +30,7 @@ from bot.wording import plural
 log = logging.getLogger(__name__)
 
 Pick = Callable[[Request], Event | None]
+GOING_LINK = "going-"  # `/start going-<id>`: t.me/<bot>?start=going-<id>, from the website
 
 
 def next_open(calendar: Calendar, now: datetime) -> Event | None:
@@ -68,7 +69,9 @@ class RsvpCommands:
             if event is None:
                 return answer
             counts = (await self.service.counts([event]))[event.id]
-            return views.with_rsvp(answer, event, counts, open_=is_open(event, req.now))
+            open_ = is_open(event, req.now)
+            came = 0 if open_ else (await self.service.came([event])).get(event.id, 0)
+            return views.with_rsvp(answer, event, counts, open_=open_, came=came)
 
         return card_with_rsvp
 
@@ -91,12 +94,13 @@ class RsvpCommands:
             raise UsageError("Which meetup? Give its id or its number in /events, or nothing for the next one.")
         if req.args:
             found = handlers.find_event(req, req.args[0])
-            if found is None:
-                return text_reply(handlers.no_such_meetup(req.args[0]))
+            if found is None:  # typed wrong, or the button of a stale card: the presser alone hears it
+                return replace(text_reply(handlers.no_such_meetup(req.args[0])), target=ReplyTarget.PRESSER)
             return found
         upcoming = next_open(req.calendar, req.now)
         if upcoming is None:
-            return text_reply("No upcoming meetup to answer for yet. /cfp if you would like to help plan one.")
+            note = "No upcoming meetup to answer for yet. /cfp if you would like to help plan one."
+            return replace(text_reply(note), target=ReplyTarget.PRESSER)
         return upcoming
 
     async def _answer(self, req: Request, *, going: bool) -> Answer:
@@ -122,6 +126,21 @@ class RsvpCommands:
             self.card(event, req, change.counts, change.version),
             replace(text_reply(note), target=ReplyTarget.PRESSER),
         ]
+
+    async def going_link(self, req: Request) -> Answer:
+        """`/start going-<id>`: the website's "I'm going" link, opened in the private chat. The
+        answer is recorded as /going records it; then the meetup's card with its count and buttons."""
+        meetup = req.args[0][len(GOING_LINK) :] if req.args else ""
+        if not meetup:
+            return None
+        answered = replace(req, command="going", args=(meetup,), arg_text=meetup)
+        answer = await self._answer(answered, going=True)
+        event = req.calendar.get(meetup)
+        if event is None or not isinstance(answer, Reply):
+            return answer
+        counts = (await self.service.counts([event]))[event.id]
+        card = chat_views.event_card(event, req.calendar.community, req.now, full=False)
+        return [answer, views.with_rsvp(card, event, counts, open_=is_open(event, req.now))]
 
     async def mine(self, req: Request) -> Answer:
         answers = await self.service.of_person(req.message.sender)
@@ -153,7 +172,12 @@ class RsvpCommands:
                 return text_reply("There are no meetups in the calendar yet.")
         people = await self.service.attendees(event)
         past = event.start <= req.now
-        return views.attendees(event, req.calendar.community, people, past=past, names=req.message.chat.is_private)
+        private = req.message.chat.is_private
+        full = await self.service.full_names(a.person.key for a in people) if private else {}
+        checkins = await self.service.checkins(event)
+        return views.attendees(
+            event, req.calendar.community, people, past=past, names=private, full_names=full, checkins=checkins
+        )
 
     async def forget(self, user: UserRef) -> str | None:
         """The RSVP part of /forget (a Forgetter): every answer of the person."""
@@ -161,4 +185,4 @@ class RsvpCommands:
         return f"your answers to {plural(count, 'meetup')} (going, can't go, waitlist)" if count else None
 
 
-__all__ = ["RsvpCommands", "named_card", "next_card", "next_open"]
+__all__ = ["GOING_LINK", "RsvpCommands", "named_card", "next_card", "next_open"]

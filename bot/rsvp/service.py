@@ -6,15 +6,24 @@ and tells people privately, through the Notifier, when they move up from the wai
 a meetup they said yes to is cancelled. A cancellation is told once per person: the delivery
 ledger's claim (`rsvp-cancelled:<meetup id>`, the person as the "chat") decides who sends it,
 across restarts and processes.
+
+A move up is told later, in the background, so the person may have answered again meanwhile
+(a quick /going then /notgoing). Their answers and that message take one lock per person: the
+message is sent only if, at that moment, they are still going, and an answer given while it is
+on its way is recorded (and answered) after it. So nobody reads "a seat freed up: you are
+going" after their own "you can't make it". (Between processes the check at sending time
+remains, without the lock: a message already on its way may still cross an answer given to
+another process.)
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.announce.scheduler import process_owner
 from bot.calendar.calendar import Calendar
@@ -25,9 +34,14 @@ from bot.chat.reply import Reply
 from bot.clock import Clock, system_clock
 from bot.rsvp import views
 from bot.rsvp.model import Attendee, Change, Counts, Person, RsvpState, is_open
-from bot.store.store import Store
+
+if TYPE_CHECKING:
+    from bot.store.guests import CheckIn
+    from bot.store.store import Store
 
 log = logging.getLogger(__name__)
+
+PERIOD = 600.0  # seconds between runs of the periodic jobs (a check-in code is due a day ahead)
 
 __all__ = ["PrivateMessages", "RsvpService", "is_open", "person_of", "user_of"]
 
@@ -46,6 +60,32 @@ def user_of(person: Person) -> UserRef:
     return UserRef(person.platform, person.user_id, person.name, person.username)
 
 
+class PersonLocks:
+    """One asyncio lock per person, kept only while someone holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    def users(self, key: str) -> int:
+        """How many hold or wait for this person's lock (0: nobody)."""
+        return self._locks.get(key, (None, 0))[1]
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (None, 0))
+        lock = lock or asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            users = self._locks[key][1] - 1
+            if users:
+                self._locks[key] = (lock, users)
+            else:
+                del self._locks[key]
+
+
 class RsvpService:
     def __init__(
         self,
@@ -62,25 +102,56 @@ class RsvpService:
         self.owner = owner or process_owner()
         self.notifier = notifier
         self._tasks: set[asyncio.Task[object]] = set()
+        # Run for each person who gets a seat (an answer or a move up from the waitlist): the
+        # full name is asked for and the check-in code sent from here (bot/rsvp/host.py). Quick:
+        # an answer waits for them, so what takes long (a send) they hand to `spawn`.
+        self.on_going: list[Callable[[Event, Community, Person], Coroutine[object, object, object]]] = []
+        # Run at start and every PERIOD seconds while serving (check-in codes due, /tellgoing
+        # texts a restart interrupted); each is given the calendar served and the time.
+        self.periodic: list[Callable[[Calendar, datetime], Coroutine[object, object, object]]] = []
+        self._loop: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+        self._people = PersonLocks()  # a person's answers and their move-up message, one at a time
 
     # ---- answers -------------------------------------------------------------------------------
 
     async def answer(self, calendar: Calendar, event: Event, user: UserRef, going: bool, now: datetime) -> Change:
-        change = await asyncio.to_thread(self.store.rsvp.answer, event.id, person_of(user), going, event.seats, now)
+        async with self._people.hold(user.key):  # after a move-up message on its way to them
+            change = await asyncio.to_thread(self.store.rsvp.answer, event.id, person_of(user), going, event.seats, now)
         self._tell_promoted(event, calendar.community, change.promoted)
+        if change.changed and change.after is RsvpState.GOING:
+            for hook in self.on_going:  # before the answer: the next message may answer what a hook asks
+                await hook(event, calendar.community, person_of(user))
         return change
+
+    def _seated(self, event: Event, community: Community, person: Person) -> None:
+        for hook in self.on_going:
+            self._spawn(hook(event, community, person))
+
+    def spawn(self, job: Coroutine[object, object, object]) -> None:
+        """Run `job` in the background; `drain` waits for it (private messages on their way)."""
+        self._spawn(job)
 
     async def waitlist_position(self, event: Event, user: UserRef) -> int | None:
         return await asyncio.to_thread(self.store.rsvp.waitlist_position, event.id, user.key)
 
     async def counts(self, events: Iterable[Event]) -> dict[str, Counts]:
-        return await self.store.read(self.store.rsvp.counts, [e.id for e in events])
+        return await self.store.hot.counts(e.id for e in events)  # fresh from the database, no ORM
 
     async def attendees(self, event: Event) -> list[Attendee]:
         return await asyncio.to_thread(self.store.rsvp.attendees, event.id)
 
     async def of_person(self, user: UserRef) -> list[Attendee]:
         return await asyncio.to_thread(self.store.rsvp.of_person, user.key)
+
+    async def full_names(self, user_keys: Iterable[str]) -> dict[str, str]:
+        return await self.store.read(self.store.guests.full_names, list(user_keys))
+
+    async def checkins(self, event: Event) -> list[CheckIn]:
+        return await self.store.read(self.store.guests.checkins_of, event.id)
+
+    async def came(self, events: Iterable[Event]) -> dict[str, int]:
+        return await self.store.read(self.store.guests.came, [e.id for e in events])
 
     async def forget(self, user: UserRef, calendar: Calendar | None = None) -> int:
         """/forget: delete every answer of the person; seats they held go to the waitlist."""
@@ -90,7 +161,8 @@ class RsvpService:
             event = calendar.get(event_id) if calendar is not None else None
             return event.seats if event is not None else 0  # a meetup no longer listed: nobody moves up
 
-        changes = await asyncio.to_thread(self.store.rsvp.forget, user.key, seats, self.clock())
+        async with self._people.hold(user.key):
+            changes = await asyncio.to_thread(self.store.rsvp.forget, user.key, seats, self.clock())
         for change in changes:
             event = calendar.get(change.event_id) if calendar is not None else None
             if event is not None and calendar is not None:
@@ -102,7 +174,18 @@ class RsvpService:
     def _tell_promoted(self, event: Event, community: Community, promoted: Sequence[Attendee]) -> None:
         for attendee in promoted:
             log.info("rsvp: %s moved up from the waitlist of %s", attendee.person.key, event.id)
-            self._spawn(self._tell(attendee.person, views.promoted(event, community), "promotion"))
+            self._spawn(self._tell_seat(event, community, attendee.person))
+
+    async def _tell_seat(self, event: Event, community: Community, person: Person) -> None:
+        """The move-up message, if the person is still going when it is sent (their answers
+        wait for it meanwhile); then what a seat brings (the hooks: full name, check-in code)."""
+        async with self._people.hold(person.key):
+            mine = await asyncio.to_thread(self.store.rsvp.of_person, person.key)
+            if not any(a.event_id == event.id and a.state is RsvpState.GOING for a in mine):
+                log.info("rsvp: %s is no longer going to %s; the move-up message is dropped", person.key, event.id)
+                return
+            await self._tell(person, views.promoted(event, community), "promotion")
+        self._seated(event, community, person)
 
     def _spawn(self, job: Coroutine[object, object, object]) -> None:
         task = asyncio.get_running_loop().create_task(job)
@@ -151,10 +234,36 @@ class RsvpService:
             log.exception("rsvp: telling people about cancelled meetups failed")
 
     def start(self, calendar: Calendar) -> None:
-        """Serving with senders: tell about cancellations made while the bot was not running."""
+        """Serving with senders: tell about cancellations made while the bot was not running,
+        and run the periodic jobs now and every PERIOD seconds."""
         self._spawn(self._check_cancelled(calendar))
+        if self.periodic and self._loop is None:
+            self._stop = asyncio.Event()
+            self._loop = asyncio.get_running_loop().create_task(self._every_period(), name="rsvp-periodic")
+
+    async def run_periodic(self) -> None:
+        """Each periodic job once, on the calendar served now (a failure is logged, never raised)."""
+        calendar = self.calendar() if self.calendar is not None else None
+        if calendar is None:
+            return
+        for job in self.periodic:
+            try:
+                await job(calendar, self.clock())
+            except Exception:
+                log.exception("rsvp: a periodic job failed")
+
+    async def _every_period(self) -> None:
+        while not self._stop.is_set():
+            await self.run_periodic()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), PERIOD)
 
     async def drain(self) -> None:
-        """Wait for the private messages on their way (before the adapters stop)."""
+        """Wait for the private messages on their way (before the adapters stop); a periodic
+        run in progress finishes (a fan-out cut in the middle would leave sends in doubt)."""
+        if self._loop is not None:
+            self._stop.set()
+            await asyncio.gather(self._loop, return_exceptions=True)
+            self._loop = None
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.calendar.model import Community, Event
 from bot.chat import views
@@ -13,6 +14,10 @@ from bot.chat.reply import Block, Bold, BulletList, Button, Buttons, Context, He
 from bot.rsvp.model import Attendee, Counts, RsvpState
 from bot.wording import plural
 
+if TYPE_CHECKING:
+    from bot.store.guests import CheckIn
+
+NO_NAME = "(no full name given)"  # the guest list's marker for someone who never gave one
 GOING_LABEL, NOT_GOING_LABEL = "✅ Going", "🚫 Can't go"
 COMMAND_MAX = 64  # bytes: a button's command travels in Telegram's callback_data
 
@@ -37,11 +42,13 @@ def buttons(event: Event) -> Buttons | None:
     return Buttons((Button(GOING_LABEL, going), Button(NOT_GOING_LABEL, not_going)))
 
 
-def with_rsvp(card: Reply, event: Event, counts: Counts, *, open_: bool) -> Reply:
-    """The card with the count under it, and the buttons while answers are taken."""
+def with_rsvp(card: Reply, event: Event, counts: Counts, *, open_: bool, came: int = 0) -> Reply:
+    """The card with the count under it (and, once checked in at the door, how many came), and
+    the buttons while answers are taken."""
     extra: list[Block] = []
-    if not event.is_cancelled and (open_ or counts.going):
-        extra.append(Context(("👥 " + count_line(counts, event.seats, closed=not open_),)))
+    if not event.is_cancelled and (open_ or counts.going or came):
+        line = "👥 " + count_line(counts, event.seats, closed=not open_)
+        extra.append(Context((line + (f" · {came} came" if came else ""),)))
     row = buttons(event) if open_ else None
     if row is not None:
         extra.append(row)
@@ -88,32 +95,55 @@ def mine(answers: Sequence[tuple[Event, Attendee]], community: Community) -> Rep
     return Reply((Heading("Meetups you are going to"), BulletList(tuple(items))), disable_link_preview=True)
 
 
-def attendees(event: Event, community: Community, people: Sequence[Attendee], *, past: bool, names: bool) -> Reply:
-    """The organisers' view: counts, then (in a private chat) names and the waitlist."""
+def attendees(
+    event: Event,
+    community: Community,
+    people: Sequence[Attendee],
+    *,
+    past: bool,
+    names: bool,
+    full_names: Mapping[str, str] | None = None,
+    checkins: Sequence[CheckIn] = (),
+) -> Reply:
+    """The organisers' view: counts and how many came, then (in a private chat) names (full
+    names when the host needs them), who came, the waitlist and the walk-ins."""
     going = [a for a in people if a.state is RsvpState.GOING]
     waiting = [a for a in people if a.state is RsvpState.WAITLIST]
     declined = sum(1 for a in people if a.state is RsvpState.NOT_GOING)
     counts = Counts(len(going), len(waiting), declined)
+    came = {c.user_key for c in checkins if c.checked_in_at is not None}
+    walk_ins = [c for c in checkins if c.walk_in and c.checked_in_at is not None]
     blocks: list[Block] = [Heading(f"Attendees: {event.title} ({when(event, community)})")]
     summary = count_line(counts, event.seats, closed=past)
-    blocks.append(paragraph(f"{summary}; {plural(declined, 'person', 'people')} can't go."))
+    there = f"; {len(came)} came" if came else ""
+    blocks.append(paragraph(f"{summary}; {plural(declined, 'person', 'people')} can't go{there}."))
     if not names:
         blocks.append(paragraph("Names are shown only in a private chat with me."))
         return Reply(tuple(blocks))
-    if going:
-        blocks.append(paragraph(Bold("Going")))
-        blocks.append(BulletList(tuple(_person_item(i, a) for i, a in enumerate(going, 1))))
-    if waiting:
-        blocks.append(paragraph(Bold("Waitlist")))
-        blocks.append(BulletList(tuple(_person_item(i, a) for i, a in enumerate(waiting, 1))))
+    full = full_names or {}
+    for label, group in (("Going", going), ("Waitlist", waiting)):
+        if group:
+            blocks.append(paragraph(Bold(label)))
+            items = (_person_item(i, a, event, full, came) for i, a in enumerate(group, 1))
+            blocks.append(BulletList(tuple(items)))
+    if walk_ins:
+        blocks.append(paragraph(Bold("Walk-ins")))
+        blocks.append(BulletList(tuple((Text(f"{c.name or c.user_key} — ✅ came"),) for c in walk_ins)))
     blocks.append(Context((f"Guest list for the host: meetup-bot attendees {event.id} --format csv",)))
     return Reply(tuple(blocks), disable_link_preview=True)
 
 
-def _person_item(index: int, attendee: Attendee) -> tuple[Inline, ...]:
+def _person_item(
+    index: int, attendee: Attendee, event: Event, full: Mapping[str, str], came: Collection[str]
+) -> tuple[Inline, ...]:
     person = attendee.person
     handle = f" (@{person.username})" if person.username else ""
-    return (Text(f"{index}. {person.name or person.user_id}{handle} — {person.platform}"),)
+    line = f"{index}. {person.name or person.user_id}{handle} — {person.platform}"
+    if event.needs_full_names:
+        line += f" · full name: {full.get(person.key) or NO_NAME}"
+    if person.key in came:
+        line += " · ✅ came"
+    return (Text(line),)
 
 
 def promoted(event: Event, community: Community) -> Reply:
