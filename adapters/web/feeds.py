@@ -2,17 +2,21 @@
 
 Mounted on the one shared HttpServer. Every request renders from `CalendarSource.current`,
 so an edit of events.yaml is served as soon as it is reloaded. Responses carry an ETag (a
-hash of the body) so that calendar apps polling every few minutes get a cheap 304.
+hash of the body) so that calendar apps polling every few minutes get a cheap 304. Entries and
+calendar URLs point to the site's own pages (the same server serves them), and the revision
+time comes from the content (adapters/web/stamp.py), as in the static build.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from datetime import UTC, datetime
+from datetime import datetime
 
 from aiohttp import web
 
 from adapters.web.server import HttpServer
+from adapters.web.stamp import StampCache, hashed_stamp
 from bot.archive.atom import UpdatedAt, atom_feed, baseline_updated
 from bot.archive.ics import calendar_ics
 from bot.calendar.model import Event
@@ -52,6 +56,7 @@ class FeedRoutes:
         self.public_url = public_url.rstrip("/") if public_url else None
         self.clock = clock
         self.entries = EntryClock(clock)
+        self._stamps = StampCache()
 
     def mount(self, server: HttpServer) -> None:
         server.add_route("GET", "/calendar.ics", self.calendar)
@@ -59,17 +64,18 @@ class FeedRoutes:
         server.add_route("GET", "/feed.xml", self.atom)
 
     def stamp(self) -> datetime:
-        """When the calendar was last revised: the events file's modification time."""
+        """When the calendar was last revised, from its content: the file's last commit, else a
+        hash of it (of the calendar's contents when it was not read from a file)."""
         path = self.source.path
-        if path is not None:
-            try:
-                return datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
-            except OSError:
-                pass
-        return self.clock().replace(microsecond=0)
+        found = self._stamps.stamp(path) if path is not None else None
+        return found or hashed_stamp(repr(self.source.current.data).encode())
+
+    def site(self, request: web.Request) -> str:
+        return self.public_url or f"{request.scheme}://{request.host}"
 
     async def calendar(self, request: web.Request) -> web.StreamResponse:
-        body = calendar_ics(self.source.current.data, stamp=self.stamp())
+        stamp = await asyncio.to_thread(self.stamp)  # may run git once per change of the file
+        body = calendar_ics(self.source.current.data, stamp=stamp, site_url=self.site(request))
         return _respond(request, body, ICS_TYPE, "calendar.ics")
 
     async def event(self, request: web.Request) -> web.StreamResponse:
@@ -77,16 +83,19 @@ class FeedRoutes:
         event = calendar.get(request.match_info["event_id"])
         if event is None:
             raise web.HTTPNotFound(text=f"no meetup with id {request.match_info['event_id']!r}\n")
-        body = calendar_ics(calendar.data, stamp=self.stamp(), events=[event])
+        stamp = await asyncio.to_thread(self.stamp)
+        body = calendar_ics(calendar.data, stamp=stamp, events=[event], site_url=self.site(request))
         return _respond(request, body, ICS_TYPE, f"{event.id}.ics")
 
     async def atom(self, request: web.Request) -> web.StreamResponse:
-        base = self.public_url or f"{request.scheme}://{request.host}"
+        base = self.site(request)
+        stamp = await asyncio.to_thread(self.stamp)
         body = atom_feed(
             self.source.current.data,
-            updated_at=self.entries.updated_at(self.stamp()),
+            updated_at=self.entries.updated_at(stamp),
             feed_url=f"{base}/feed.xml",
             ics_url=f"{base}/calendar.ics",
+            site_url=base,
         )
         return _respond(request, body, ATOM_TYPE)
 

@@ -2,8 +2,10 @@
 
 One entry per meetup; its content lists the talks with speakers and their recording and slides
 links. Entry ids are `urn:uuid:` names derived from the community and the meetup id, so they
-never change. When an entry was last `updated` is the caller's to say (see `updated_at`):
-the calendar file has no edit history, the running server notices changes (a new recording).
+never change. When an entry was last `updated` is the caller's to say (see `updated_at`): the
+static build says it from the content (the file's last commit, adapters/web/stamp.py), the
+running server also notices changes (a new recording). With the website's address known, every
+entry links to the meetup's own page (the meetup.com page, if any, is a related link).
 """
 
 from __future__ import annotations
@@ -26,7 +28,12 @@ def entry_id(event: Event, community: Community) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'meetup-bot:{community_slug(community)}:{event.id}')}"
 
 
-def entry_html(event: Event, community: Community) -> str:
+def page_url(event: Event, site_url: str | None) -> str | None:
+    """The meetup's page on the community's website when its address is known, else its own URL."""
+    return f"{site_url.rstrip('/')}/events/{event.id}/" if site_url else event.url
+
+
+def entry_html(event: Event, community: Community, site_url: str | None = None) -> str:
     tz = community.timezone
     start, end = event.start.astimezone(tz), event.end.astimezone(tz)
     parts = [f"<p>{start:%A, %d %B %Y, %H:%M}–{end:%H:%M} {escape(start.tzname() or '')}"]
@@ -48,8 +55,8 @@ def entry_html(event: Event, community: Community) -> str:
                     item += f' · <a href="{escape(url)}">{label}</a>'
             parts.append(f"<li>{item}</li>")
         parts.append("</ul>")
-    if event.url:
-        parts.append(f'<p><a href="{escape(event.url)}">The meetup page</a></p>')
+    if page := page_url(event, site_url):
+        parts.append(f'<p><a href="{escape(page)}">The meetup page</a></p>')
     return "".join(parts)
 
 
@@ -70,6 +77,7 @@ def atom_feed(
     updated_at: UpdatedAt,
     feed_url: str | None = None,
     ics_url: str | None = None,
+    site_url: str | None = None,
 ) -> bytes:
     community = data.community
     ET.register_namespace("", ATOM)
@@ -89,7 +97,11 @@ def atom_feed(
     _sub(author, "name", community.name)
     if feed_url:
         ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=feed_url, type="application/atom+xml")
-    if site := community.link("website") or community.link("meetup"):
+    if (
+        site := (f"{site_url.rstrip('/')}/" if site_url else None)
+        or community.link("website")
+        or community.link("meetup")
+    ):
         ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=site)
     if ics_url:
         ET.SubElement(feed, f"{{{ATOM}}}link", rel="related", href=ics_url, type="text/calendar")
@@ -107,12 +119,14 @@ def atom_feed(
         start = event.start.astimezone(community.timezone)
         speakers = ", ".join(s.name for s in event.speakers)
         _sub(entry, "summary", f"{start:%d %B %Y, %H:%M}" + (f" — {speakers}" if speakers else ""))
-        if event.url:
-            ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=event.url)
+        if page := page_url(event, site_url):
+            ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=page)
+        if event.url and event.url != page:
+            ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=event.url, title="meetup.com")
         for talk in event.talks:
             if talk.video:
                 ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=talk.video, title=talk.title)
-        content = _sub(entry, "content", entry_html(event, community))
+        content = _sub(entry, "content", entry_html(event, community, site_url))
         content.set("type", "html")
     return bytes(ET.tostring(feed, encoding="utf-8", xml_declaration=True))
 

@@ -32,11 +32,14 @@ def event_uid(event: Event, community: Community) -> str:
     return f"{event.id}@{community_slug(community)}"
 
 
-def calendar_ics(data: CalendarData, *, stamp: datetime, events: Iterable[Event] | None = None) -> bytes:
+def calendar_ics(
+    data: CalendarData, *, stamp: datetime, events: Iterable[Event] | None = None, site_url: str | None = None
+) -> bytes:
     """The whole calendar (or just `events`) as an .ics document.
 
-    `stamp` is DTSTAMP: when the information was last revised (the events file's modification
-    time), so the same file always gives the same bytes."""
+    `stamp` is DTSTAMP: when the information was last revised (from the content: the file's last
+    commit, adapters/web/stamp.py), so the same file always gives the same bytes. With the
+    website's address (`site_url`), each meetup's URL is its page there."""
     community = data.community
     chosen = sorted(data.events if events is None else events, key=lambda e: (e.start, e.id))
     cal = icalendar.Calendar()
@@ -53,7 +56,7 @@ def calendar_ics(data: CalendarData, *, stamp: datetime, events: Iterable[Event]
     years = [e.start.year for e in chosen] or [stamp.year]
     cal.add_component(_vtimezone(community.timezone.key, min(2000, min(years) - 1), max(2040, max(years) + 2)))
     for event in chosen:
-        cal.add_component(vevent(event, community, stamp))
+        cal.add_component(vevent(event, community, stamp, site_url))
     return bytes(cal.to_ical())
 
 
@@ -75,7 +78,7 @@ def _vtimezone(key: str, first_year: int, last_year: int) -> icalendar.Timezone:
     return vtz
 
 
-def vevent(event: Event, community: Community, stamp: datetime) -> icalendar.Event:
+def vevent(event: Event, community: Community, stamp: datetime, site_url: str | None = None) -> icalendar.Event:
     tz = community.timezone
     ve = icalendar.Event()
     ve.add("uid", event_uid(event, community))
@@ -87,8 +90,8 @@ def vevent(event: Event, community: Community, stamp: datetime) -> icalendar.Eve
     if location := location_text(event):
         ve.add("location", location)
     ve.add("description", description_text(event, tz))
-    if event.url:
-        ve.add("url", event.url)
+    if url := (f"{site_url.rstrip('/')}/events/{event.id}/" if site_url else event.url):
+        ve.add("url", url)
     return ve
 
 

@@ -15,7 +15,7 @@ from bot.calendar.yamlnodes import YMap
 COMMUNITY_KEYS = {
     "name", "short_name", "timezone", "language", "description", "links", "organisers",
     "announce", "call_for_speakers", "call_for_venues", "calls", "reminders", "topic_aliases",
-    "organisers_chat",
+    "organisers_chat", "city", "country", "currency",
 }  # fmt: skip
 CFS_KEYS = {"text", "topics", "how_to_submit"}
 CFV_KEYS = {"text", "how_to_offer"}
@@ -63,7 +63,20 @@ class CommunityReader(FieldReader):
             calls=self.calls(m),
             reminders=self.reminders(m, "community") or DEFAULT_REMINDERS,
             topic_aliases=self.topic_aliases(m),
+            city=self.text(m, "city", "community"),
+            country=self.code(m, "country", 2, "an ISO 3166 country code such as IL"),
+            currency=self.code(m, "currency", 3, "an ISO 4217 currency code such as ILS"),
         )
+
+    def code(self, m: YMap, key: str, size: int, example: str) -> str | None:
+        """`country: IL`, `currency: ILS`: letters only, upper-cased."""
+        value = self.text(m, key, "community")
+        if value is None:
+            return None
+        if len(value) != size or not value.isascii() or not value.isalpha():
+            self.error(m.line_of(key), f"community.{key}", f"expected {example}, got {shown(value)}")
+            return None
+        return value.upper()
 
     def platform_ids(self, m: YMap, key: str) -> tuple[str, ...]:
         """`platform:<id>` strings such as `telegram:-100123` (organisers, announcement chats)."""

@@ -25,11 +25,12 @@ from adapters.web.server import HttpServer
 from bot.calendar.source import CalendarSource
 from bot.config import Settings
 from tests.conftest import SHIPPED_EVENTS
+from tests.fakes import PATIENCE
 from tests.fakes.clock import FixedClock
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
-TIMEOUT = aiohttp.ClientTimeout(total=5)
+TIMEOUT = aiohttp.ClientTimeout(total=PATIENCE)
 
 
 def touch(path: Path, when: datetime) -> None:

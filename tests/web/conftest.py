@@ -21,6 +21,7 @@ from bot.calendar.calendar import Calendar
 from bot.calendar.loader import load_calendar_data, parse_calendar
 from bot.calendar.model import Event
 from tests.conftest import SHIPPED_EVENTS
+from tests.fakes import PATIENCE
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 OPTIONS = SiteOptions(base_url="https://kerneltlv.example.org", bot_username="KernelTLVBot")
@@ -169,7 +170,7 @@ def browser() -> Iterator[Any]:
         pytest.skip(f"playwright not installed: {INSTALL_HINT}")
     executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, timeout=PATIENCE * 1000)
         try:
             yield chromium
         finally:

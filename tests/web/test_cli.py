@@ -67,8 +67,8 @@ def test_other_modes_do_not_load_jinja2() -> None:
 def test_building_again_removes_what_the_last_build_wrote_and_nothing_else(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], shipped_calendar: Calendar
 ) -> None:
-    """A meetup taken out of events.yaml loses its page and .ics at the next build into the same
-    folder; files the build never wrote stay."""
+    """A meetup taken out of events.yaml loses its page, .ics and share image at the next build
+    into the same folder; files the build never wrote stay."""
     out = tmp_path / "site"
     data = shipped_calendar.data
     extra = replace(data.events[-1], id="2031-01-07-gone-meetup")
@@ -78,7 +78,7 @@ def test_building_again_removes_what_the_last_build_wrote_and_nothing_else(
     assert (out / "events" / extra.id / "index.html").is_file() and (out / "events" / f"{extra.id}.ics").is_file()
 
     assert main(["site", "build", str(out), "--events", str(SHIPPED_EVENTS)]) == 0
-    assert capsys.readouterr().out.rstrip().endswith(f"from {SHIPPED_EVENTS}, 2 files of an earlier build removed")
+    assert capsys.readouterr().out.rstrip().endswith(f"from {SHIPPED_EVENTS}, 3 files of an earlier build removed")
     assert not (out / "events" / extra.id).exists() and not (out / "events" / f"{extra.id}.ics").exists()
     assert (out / "CNAME").is_file() and (out / "events" / "notes.txt").is_file()
     assert (out / "events" / data.events[-1].id / "index.html").is_file()

@@ -28,10 +28,11 @@ from bot.calendar.calendar import Calendar
 from bot.calendar.source import CalendarSource
 from bot.config import Settings
 from tests.conftest import SHIPPED_EVENTS
+from tests.fakes import PATIENCE
 from tests.fakes.clock import FixedClock
 from tests.web.conftest import NOW, OPTIONS, broken, renamed
 
-TIMEOUT = aiohttp.ClientTimeout(total=10)
+TIMEOUT = aiohttp.ClientTimeout(total=PATIENCE)
 NEW_TITLE = "Renamed on the live site"
 
 
@@ -190,6 +191,6 @@ async def test_meetup_bot_run_with_port_serves_the_site_current_with_every_good_
             assert status == 200 and NEW_TITLE.encode() in body, path
     finally:
         app.stopping.set()
-        assert await asyncio.wait_for(running, 10) == 0
+        assert await asyncio.wait_for(running, PATIENCE) == 0
         os.close(write_fd)
         stdin.close()

@@ -131,8 +131,12 @@ def test_meetup_pages_carry_schema_org_event_json_ld(site: tuple[Calendar, Path]
         assert data["organizer"]["@type"] == "Organization" and data["organizer"]["name"] == calendar.community.name
         assert data["description"] and data["url"].startswith("https://")
         assert data["inLanguage"] == "he"
+        location = data["location"]  # every meetup, venue or not (Google's event results need it)
+        assert location["@type"] == "Place" and location["address"]["@type"] == "PostalAddress"
         if event.venue is not None:
-            assert data["location"] == {"@type": "Place", "name": event.venue.name, "address": event.venue.address}
+            assert location["name"] == event.venue.name
+            street = location["address"]["streetAddress"] + ", " + location["address"]["addressLocality"]
+            assert street == event.venue.address
         assert [p["name"] for p in data.get("performer", [])] == [s.name for s in event.speakers]
         assert all(p["@type"] == "Person" for p in data.get("performer", []))
 

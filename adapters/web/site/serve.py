@@ -4,22 +4,34 @@ Each request renders from `CalendarSource.current`: a good edit of events.yaml s
 next request, a broken one keeps the last good pages. Rendered pages are kept per calendar
 object until the next start or end of a meetup (when "upcoming" changes), and rendered off the
 event loop so a large calendar never stalls the chats.
+
+Served by the running bot, a page also says what only the bot knows: the going count of the next
+meetup (from the store, read per request; a page is kept per count), the "I'm going" deep link
+with the username the Telegram adapter got from getMe, and a talk search (`/talks/?q=`) rendered
+already filtered. The share images (`/share.png`, `/events/<id>/share.png`) are drawn on demand.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 
 from aiohttp import web
 
 from adapters.web.server import HttpServer
-from adapters.web.site.render import STATIC, STATIC_FILES, SiteOptions, SiteRenderer
+from adapters.web.site import share_image
+from adapters.web.site.render import SHARE_IMAGE, STATIC, STATIC_FILES, SiteOptions, SiteRenderer
 from bot.calendar.calendar import Calendar
+from bot.calendar.model import Event
 from bot.calendar.source import CalendarSource
 from bot.clock import Clock, system_clock
+from bot.rsvp.model import Counts
 
+CountsOf = Callable[[Sequence[Event]], Awaitable[Mapping[str, Counts]]]  # RsvpService.counts
 HTML_TYPE = "text/html"
+PNG_TYPE = "image/png"
 STATIC_TYPES = {".css": "text/css", ".js": "text/javascript"}
 SECTIONS = ("/events/", "/talks/", "/speakers/", "/cfp/")
 # Pages kept per calendar: every page of a real community's site, and a bound for a crawler
@@ -28,14 +40,24 @@ MAX_CACHED = 512
 
 
 class SiteRoutes:
-    def __init__(self, source: CalendarSource, options: SiteOptions | None = None, clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        source: CalendarSource,
+        options: SiteOptions | None = None,
+        clock: Clock = system_clock,
+        *,
+        counts: CountsOf | None = None,
+        bot_username: Callable[[], str | None] | None = None,
+    ) -> None:
         self.source = source
         self.renderer = SiteRenderer(options)
         self.clock = clock
+        self.counts = counts  # the going counts from the store; None: pages say none
+        self.bot_username = bot_username  # the running Telegram bot's own username (getMe)
         self.static = {name: (STATIC / name).read_bytes() for name in STATIC_FILES}
         self._calendar: Calendar | None = None
         self._until = 0.0
-        self._pages: dict[str, bytes] = {}
+        self._pages: dict[tuple[object, ...], bytes] = {}
 
     def mount(self, server: HttpServer) -> None:
         for path in ("/", *SECTIONS, "/events/{event_id}/", "/speakers/{speaker_id}/"):
@@ -43,30 +65,66 @@ class SiteRoutes:
         for section in SECTIONS:
             server.add_route("GET", section.rstrip("/"), self.slash)
         server.add_route("GET", "/static/{name}", self.asset)
+        server.add_route("GET", f"/{SHARE_IMAGE}", self.image)
+        server.add_route("GET", f"/events/{{event_id}}/{SHARE_IMAGE}", self.image)
+        server.stylesheet = "/static/site.css"  # the not-found page looks like the site
 
     async def page(self, request: web.Request) -> web.StreamResponse:
-        body = await self.render(request.path)
+        query = request.query.get("q") if request.path == "/talks/" else None
+        body = await self.render(request.path, query)
         if body is None:
             raise web.HTTPNotFound(text=f"no page at {request.path}\n")
         return _respond(request, body, HTML_TYPE)
 
-    async def render(self, path: str) -> bytes | None:
-        """The page at `path` for the calendar served now; None when there is none."""
+    def _current(self) -> Calendar:
+        """The calendar served now; the kept pages go when it, the time or the username changes."""
         calendar, now = self.source.current, self.clock()
+        username = self.bot_username() if self.bot_username is not None else None
+        if username and username != self.renderer.options.bot_username:
+            self.renderer.options = replace(self.renderer.options, bot_username=username)
+            self._calendar = None
         if calendar is not self._calendar or now.timestamp() >= self._until:
             self._calendar, self._pages = calendar, {}
             self._until = self.renderer.index(calendar).valid_until(now)
-        body = self._pages.get(path)
+        return calendar
+
+    async def render(self, path: str, query: str | None = None) -> bytes | None:
+        """The page at `path` for the calendar served now; None when there is none."""
+        calendar, now = self._current(), self.clock()
+        counted = self.renderer.counted(calendar, path, now)
+        counts = dict(await self.counts(counted)) if self.counts is not None and counted else {}
+        key = (path, query or "", *sorted(counts.items()))
+        body = self._pages.get(key)
         if body is None:
-            html = await asyncio.to_thread(self.renderer.render, calendar, path, now)
+            html = await asyncio.to_thread(self.renderer.render, calendar, path, now, counts=counts, query=query)
             if html is None:
                 return None  # unknown paths are not cached: they cost nothing to refuse again
             body = html.encode("utf-8")
-            if calendar is self._calendar:  # a reload during the render: do not cache stale pages
-                if len(self._pages) >= MAX_CACHED:
-                    del self._pages[next(iter(self._pages))]
-                self._pages[path] = body
+            self._keep(calendar, key, body)
         return body
+
+    def _keep(self, calendar: Calendar, key: tuple[object, ...], body: bytes) -> None:
+        if calendar is self._calendar:  # a reload during the render: do not cache stale pages
+            if len(self._pages) >= MAX_CACHED:
+                del self._pages[next(iter(self._pages))]
+            self._pages[key] = body
+
+    async def image(self, request: web.Request) -> web.StreamResponse:
+        """A share image: the site's, or a meetup's (drawn once per calendar)."""
+        calendar = self._current()
+        event_id = request.match_info.get("event_id")
+        key: tuple[object, ...] = ("image", event_id)
+        body = self._pages.get(key)
+        if body is None:
+            if event_id is None:
+                body = await asyncio.to_thread(share_image.site_image, calendar.community)
+            else:
+                event = calendar.get(event_id)
+                if event is None or event.id != event_id:
+                    raise web.HTTPNotFound(text=f"no meetup with id {event_id!r}\n")
+                body = await asyncio.to_thread(share_image.event_image, event, calendar.community)
+            self._keep(calendar, key, body)
+        return _respond(request, body, PNG_TYPE)
 
     async def slash(self, request: web.Request) -> web.StreamResponse:
         raise web.HTTPMovedPermanently(request.path + "/")
@@ -85,7 +143,8 @@ def _respond(request: web.Request, body: bytes, content_type: str) -> web.Stream
     headers = {"ETag": etag, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
     if etag in request.headers.get("If-None-Match", ""):
         return web.Response(status=304, headers=headers)
-    return web.Response(body=body, content_type=content_type, charset="utf-8", headers=headers)
+    charset = None if content_type == PNG_TYPE else "utf-8"
+    return web.Response(body=body, content_type=content_type, charset=charset, headers=headers)
 
 
 def mount_site(
@@ -94,9 +153,15 @@ def mount_site(
     public_url: str | None = None,
     clock: Clock = system_clock,
     bot_username: str | None = None,
+    *,
+    counts: CountsOf | None = None,
+    running_username: Callable[[], str | None] | None = None,
+    slack_command: str | None = None,
 ) -> SiteRoutes:
-    """Mount the website's pages; `public_url` makes canonical links and cards absolute, and the
-    bot's Telegram username (else $TELEGRAM_BOT_USERNAME) adds the /cfp deep link."""
-    routes = SiteRoutes(source, SiteOptions.from_env(public_url, bot_username), clock)
+    """Mount the website's pages; `public_url` makes canonical links and cards absolute; the
+    bot's Telegram username (the running adapter's, else `bot_username`, else
+    $TELEGRAM_BOT_USERNAME) adds the deep links; `counts` (RsvpService.counts) the going counts."""
+    options = replace(SiteOptions.from_env(public_url, bot_username), slack_command=slack_command)
+    routes = SiteRoutes(source, options, clock, counts=counts, bot_username=running_username)
     routes.mount(server)
     return routes
