@@ -4,8 +4,11 @@ Prints median microseconds per command through the whole core (parse, query, car
 10k/100 ratio in the same run, the CPU time to load and validate the 10k-meetup file the first
 time with the cache off (beside PyYAML's bare event walk of the same file as the baseline) and
 to load it again unchanged (a restart, from the calendar cache), and /talks on 100,000 talks.
-Targets: /next <= 50 us median at 10k, ratio <= 2; first sight <= 1.6x the event walk; /talks
-at 100k talks <= 5 ms typical and <= 1 ms with no hits.
+/next includes the card's RSVP count, read from the bench's own SQLite store on every call (the
+hot read: bot/store/hot_reads.py). Targets: /next <= 100 us median at 10k (count included, issue
+24), ratio <= 2; /talks at 100k talks <= 5 ms typical and <= 1 ms with no hits; a restart's load
+of 10k meetups <= 1 s. First sight against the event walk is printed, no longer a target (issue
+24: `meetup-bot check` on a realistic file costs what PyYAML's own C loader does).
 
     .venv/bin/python bench/core.py [--repeat N] [--runs N]
 """
@@ -210,9 +213,8 @@ def main() -> None:
         f" PyYAML's own C loader, values without lines or checks: {large['pyyaml'] / large['floor']:.2f}x"
     )
     verdict = [
-        ("/next median at 10k <= 50 us", large["next"] <= 50),
+        ("/next median at 10k <= 100 us, the RSVP count included", large["next"] <= 100),
         ("/next ratio 10k/100 <= 2", ratio_next <= 2),
-        ("first sight of 10k meetups <= 1.6x the event walk (cache off)", ratio_load <= 1.6),
         ("load of 10k meetups <= 1 s, unchanged file (restart, from the cache)", large["cached"] <= 1.0),
         ("/talks at 100k talks <= 5 ms typical", typical <= 5000),
         ("/talks at 100k talks <= 1 ms with no hits", no_hits <= 1000),

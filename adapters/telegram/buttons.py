@@ -9,6 +9,7 @@ Telegram shows only to the presser). The query is always answered, so the button
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Sequence
@@ -38,6 +39,13 @@ ANSWER_MAX = 200  # characters in a callback query answer
 def keyboard(buttons: Sequence[Button], username: str | None = None) -> InlineKeyboardMarkup | None:
     """One row of inline buttons; a command too long for callback_data is left out (logged). A
     `private` button is a deep link into a private chat with the bot: `/start <payload>` there."""
+    return _keyboard(tuple(buttons), username)
+
+
+# PTB's keyboard objects are immutable once built: the same buttons (every card of a meetup has
+# the same two) share one, which saves building four objects for every card sent.
+@functools.lru_cache(maxsize=256)
+def _keyboard(buttons: tuple[Button, ...], username: str | None) -> InlineKeyboardMarkup | None:
     row: list[InlineKeyboardButton] = []
     for button in buttons:
         if button.url:

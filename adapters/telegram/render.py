@@ -95,13 +95,44 @@ def render(reply: Reply, limit: int = MAX_MESSAGE) -> list[TelegramPart]:
             _attach(parts, block)
             previous = None
             continue
-        atoms = block_atoms(block, limit)
-        if atoms:
+        rendered = _rendered(block, limit)
+        if rendered.atoms:
             separator = "" if previous is None else LIST_SEPARATOR if isinstance(block, BulletList) else BLOCK_SEPARATOR
-            packer.add(atoms, separator)
+            packer.add(rendered, separator)
             previous = block
     parts.extend(packer.flush())
     return parts
+
+
+# Blocks rendered, by the block object: a card kept by the core (bot/chat/views.py `event_card`)
+# brings the same blocks again, and only its fresh count line is rendered anew.
+@dataclass(frozen=True, slots=True)
+class _Block:
+    """A block rendered: its atoms, and them joined (what packing one that fits needs)."""
+
+    block: Block
+    limit: int
+    atoms: list[_Atom]
+    html: str
+    plain: str
+    size: int  # tg_len(html)
+
+
+_RENDERED: dict[int, _Block] = {}
+_RENDERED_KEPT = 1024  # a bound: fresh blocks (counts, answers) pass through once each
+
+
+def _rendered(block: Block, limit: int) -> _Block:
+    kept = _RENDERED.get(id(block))
+    if kept is not None and kept.block is block and kept.limit == limit:  # ids are reused once freed
+        return kept
+    atoms = block_atoms(block, limit)
+    html_text = "".join(a.html for a in atoms)
+    rendered = _Block(block, limit, atoms, html_text, "".join(a.plain for a in atoms), tg_len(html_text))
+    if len(_RENDERED) >= _RENDERED_KEPT:
+        _RENDERED.clear()
+    _RENDERED[id(block)] = rendered
+    return rendered
 
 
 def _attach(parts: list[TelegramPart], block: Buttons) -> None:
@@ -230,18 +261,21 @@ class _Packer:
         self.size = 0
         self.done: list[TelegramText] = []
 
-    def add(self, atoms: list[_Atom], separator: str) -> None:
-        block_html = "".join(a.html for a in atoms)
-        block_size = tg_len(block_html)
-        if self.size and self.size + tg_len(separator) + block_size <= self.limit:
-            self._append(separator, separator)
-            self._append(block_html, "".join(a.plain for a in atoms))
+    def add(self, block: _Block, separator: str) -> None:
+        if self.size and self.size + len(separator) + block.size <= self.limit:  # separators are ASCII
+            self.html.append(separator)
+            self.plain.append(separator)
+            self.html.append(block.html)
+            self.plain.append(block.plain)
+            self.size += len(separator) + block.size
             return
         self._finish()
-        if block_size <= self.limit:
-            self._append(block_html, "".join(a.plain for a in atoms))
+        if block.size <= self.limit:
+            self.html.append(block.html)
+            self.plain.append(block.plain)
+            self.size += block.size
             return
-        for atom in atoms:
+        for atom in block.atoms:
             if self.size + tg_len(atom.html) > self.limit:
                 self._finish()
             if atom.html == "\n" and not self.size:

@@ -96,8 +96,13 @@ def when_line(event: Event, tz: ZoneInfo) -> str:
 
 def short_date(event: Event, tz: ZoneInfo) -> str:
     """ "Tue 12 Jan 2027, 19:00"."""
-    start = event.start.astimezone(tz)
-    return f"{WEEKDAYS[start.weekday()][:3]} {start.day} {MONTHS[start.month - 1][:3]} {start.year}, {hhmm(start)}"
+    return short_time(event.start, tz)
+
+
+def short_time(moment: datetime, tz: ZoneInfo) -> str:
+    """ "Tue 12 Jan 2027, 19:00": the one way a moment is shown to people, in the community's zone."""
+    local = moment.astimezone(tz)
+    return f"{WEEKDAYS[local.weekday()][:3]} {local.day} {MONTHS[local.month - 1][:3]} {local.year}, {hhmm(local)}"
 
 
 # ---- pieces --------------------------------------------------------------------------------
@@ -171,6 +176,13 @@ def talk_item(talk: Talk) -> tuple[Inline, ...]:
 # ---- cards ---------------------------------------------------------------------------------
 
 
+# Cards built, by the meetup and community objects they were built from (a calendar load makes
+# new ones, so an edit of events.yaml is never served stale) and what `now` changes in them: the
+# card of the next meetup is built once, not on every /next (a count is added to it fresh).
+_CARDS: dict[tuple[int, int, bool, bool, bool, str], tuple[Event, Community, Reply]] = {}
+_CARDS_KEPT = 256  # a bound: each calendar load leaves its cards behind
+
+
 def event_card(
     event: Event, community: Community, now: datetime, *, full: bool = True, abstracts: bool = False
 ) -> Reply:
@@ -180,12 +192,23 @@ def event_card(
     drops what only matters to someone coming: the RSVP, what it still needs, advice on parking.
     `abstracts` adds each talk's abstract in full (/event).
     """
-    tz = community.timezone
     over = event.end <= now
+    phrase = relative_phrase(event.start, event.end, now, community.timezone)  # all `now` changes
+    key = (id(event), id(community), full, abstracts, over, phrase)
+    kept = _CARDS.get(key)
+    if kept is not None and kept[0] is event and kept[1] is community:  # ids are reused once freed
+        return kept[2]
+    card = _event_card(event, community, over, phrase, full=full, abstracts=abstracts)
+    if len(_CARDS) >= _CARDS_KEPT:
+        _CARDS.clear()
+    _CARDS[key] = (event, community, card)
+    return card
+
+
+def _event_card(event: Event, community: Community, over: bool, phrase: str, *, full: bool, abstracts: bool) -> Reply:
+    tz = community.timezone
     blocks: list[Block] = [Heading(("❌ CANCELLED: " if event.is_cancelled else "") + event.title)]
-    blocks.append(
-        paragraph(Bold("When: "), when_line(event, tz), f" ({relative_phrase(event.start, event.end, now, tz)})")
-    )
+    blocks.append(paragraph(Bold("When: "), when_line(event, tz), f" ({phrase})"))
     if event.venue is not None or not over:
         blocks.append(Paragraph(tuple(venue_line(event))))
     if event.host and (event.venue is None or event.host not in (event.venue.name, event.venue.host)):
