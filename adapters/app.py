@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TextIO
 
@@ -21,6 +22,8 @@ from bot.assembly import assemble
 from bot.calendar.source import CalendarSource
 from bot.clock import Clock, system_clock
 from bot.config import Settings
+from bot.store.deferred import as_deferred
+from bot.store.kinds import SCHEMA_HEAD
 
 if TYPE_CHECKING:
     from adapters.web.server import HttpServer
@@ -44,12 +47,16 @@ class App:
         # Every platform's settings are checked here (SettingsError), on or off; each platform's
         # service accounts are never trusted as organisers.
         self.platforms = platforms.configured(self.settings)
+        platforms.check_organisers(self.settings)  # an entry that could never match anyone stops the start
         self.settings = replace(self.settings, service_accounts=self.settings.service_accounts | service_accounts())
         core = assemble(self.settings, self.source, self.clock)  # every command, the store, the scheduler
         self.announcements = core.announcements
         self.registry = core.registry
         self.bot = core.bot
         self.rsvp = core.rsvp
+        self.proposals = core.proposals
+        self.writer = core.writer  # every edit of the calendar: drained before the store closes
+        self.pull = core.pull  # CALENDAR_REPO: fetched every CALENDAR_PULL_SECONDS
         # One HTTP server on $PORT for webhooks, Slack HTTP mode and feeds; adapters mount their
         # routes while being built, and it starts once they are all mounted.
         self.http: HttpServer | None = None
@@ -57,45 +64,107 @@ class App:
             from adapters.web.feeds import mount_feeds
             from adapters.web.server import HttpServer
 
-            self.http = HttpServer(port=self.settings.port)
+            self.http = HttpServer(host=self.settings.host, port=self.settings.port)
             mount_feeds(self.http, self.source, self.settings.public_url, self.clock)  # /calendar.ics, /feed.xml…
             from adapters.web.site.serve import mount_site  # Jinja2 is loaded only when pages are served
 
-            mount_site(self.http, self.source, self.settings.public_url, self.clock)  # /, /events/, /talks/…
+            mount_site(  # /, /events/, /talks/…, with the going counts and the running bot's username
+                self.http, self.source, self.settings.public_url, self.clock,
+                counts=self.rsvp.counts, running_username=self._telegram_username, slack_command=self._slack_command(),
+            )  # fmt: skip
+
+    def _telegram_username(self) -> str | None:
+        """The Telegram bot's own username, as getMe gave it at start (the website's deep links)."""
+        for adapter in self.adapters:
+            username = getattr(adapter, "username", None) if adapter.platform == "telegram" else None
+            if isinstance(username, str) and username:
+                return username
+        return None
+
+    def _slack_command(self) -> str | None:
+        """The Slack slash command where Slack is served (the website says how to RSVP there)."""
+        for platform, settings in self.platforms:
+            if platform.name == "slack":
+                command = getattr(settings, "command", None)
+                return command if isinstance(command, str) else None
+        return None
 
     def build_adapters(self) -> list[Adapter]:
         if not self.platforms:
             from adapters.console.adapter import ConsoleAdapter
 
             return [ConsoleAdapter(self.stdin, self.stdout, on_eof=self._input_ended)]
-        parts = AdapterParts(self.registry, self.http, self.announcements.chat_status, self.announcements.store.seen)
+        # Delivery ids shared by processes are Slack's (its retries); reading the attribute builds
+        # the store, so a Telegram-only bot does not, on its way to the first answer.
+        seen = self.announcements.store.seen if any(p.name == "slack" for p, _ in self.platforms) else None
+        parts = AdapterParts(self.registry, self.http, self.announcements.chat_status, seen)
         return [settings.build(parts) for _, settings in self.platforms]
 
     def _input_ended(self) -> None:
         self.input_ended.set()
         if self.http is None:  # with PORT set the process is a server: SIGTERM stops it, not the input
+            # What the input was answered "sending" for (a /cfp broadcast, private messages)
+            # is sent before the stop, which would leave it to the next start.
+            self._finishing = asyncio.get_running_loop().create_task(self._finish_then_stop())
+
+    async def _finish_then_stop(self) -> None:
+        try:
+            await self.announcements.announcer.settle()
+            await self.rsvp.drain()
+        finally:
             self.stopping.set()
 
     async def run(self) -> int:
         self.adapters = self.build_adapters()
         watcher = asyncio.create_task(self.source.watch(), name="calendar-watch")
+        pulling = asyncio.create_task(self.pull.run(), name="calendar-pull") if self.pull else None
         started: list[Adapter] = []
         try:
-            await self.announcements.open()  # tables exist before any chat can join or leave
+            # A SQLite store already at this release's schema, with no accept left half done, needs
+            # nothing before the first answer: the adapters start first, and the store (SQLAlchemy,
+            # 0.12 s of imports) opens after them, its first answers read with the standard library
+            # (bot/store/hot_reads.py). Otherwise the tables are made or upgraded first.
+            store = as_deferred(self.announcements.store)
+            answer_first = store is not None and store.ready(SCHEMA_HEAD)
+            if not answer_first:
+                await self.announcements.open()  # tables exist before any chat can join or leave
+                # Accepts cut off by a crash are settled from the calendar file before anyone asks.
+                reconciled = await self.proposals.reconcile(self.clock())
             if self.http is not None:
                 await self.http.start()  # every route is mounted by now
             for adapter in self.adapters:
                 await adapter.start(self.bot.handle)
                 started.append(adapter)
                 log.info("%s adapter started", adapter.platform)
+            if answer_first:
+                assert store is not None
+                # Built in a worker thread, the updates waiting at start answered meanwhile; while
+                # it imports, the event loop waits at most half a millisecond for the interpreter
+                # lock (not the usual 5 ms) each time it has an answer to go on with.
+                interval = sys.getswitchinterval()
+                sys.setswitchinterval(min(interval, 0.0005))
+                try:
+                    await asyncio.to_thread(store.real)
+                finally:
+                    sys.setswitchinterval(interval)
+                await self.announcements.open()
+                reconciled = await self.proposals.reconcile(self.clock())  # an accept begun since
             await self.announcements.start(started)  # the started adapters are its senders
+            await self.proposals.tell_reconciled(reconciled)  # their proposers, once
             self.ready.set()
             self.rsvp.start(self.source.current)  # cancellations made while we were down
             await self.stopping.wait()
         finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+            for task in (watcher, pulling):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+            if self.writer is not None:
+                # An edit in progress finishes its push (or is abandoned, the working folder
+                # reset) before the store closes: the store never says "accepted" while the
+                # remote lacks the edit.
+                await self.writer.drain()
             try:
                 await self.rsvp.drain()  # private messages on their way, before the store closes
                 await self.announcements.stop()  # before the adapters it sends through

@@ -8,17 +8,18 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from adapters import platforms
 from adapters.base import StartError
+from adapters.calendar_files import calendar_path, run_settings
 from adapters.log_redaction import redact
 from adapters.logging_setup import setup_logging
 from bot.calendar.loader import CalendarError, load_calendar_data
 from bot.calendar.model import Community
 from bot.calendar.source import CalendarSource
 from bot.config import Settings, SettingsError
+from bot.edits.git_repo import GitError
 from bot.wording import plural
 
 # The other subcommands by the module that defines them (its `add_parser(sub)`). A module is
@@ -31,23 +32,24 @@ SUBCOMMANDS = {
     "site": "adapters.web.site.command",
     "attendees": "adapters.attendees_cli",
     "proposals": "adapters.proposals_cli",
+    "db": "adapters.db_cli",
 }
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from adapters.app import App  # the bot's parts: only `run` needs them
-    from bot.store.store import StoreUnavailable
+    from bot.store.kinds import StoreUnavailable  # not bot.store.store: SQLAlchemy on first real use
 
     settings = Settings.from_env()
-    if args.events:
-        settings = _with_events(settings, args.events)
     serving = platforms.configured(settings)  # checks every platform's settings before anything starts
+    platforms.check_organisers(settings)  # ORGANISERS=local or telegram:@dana would never match anyone
     # A console chat shows replies, not start-up chatter or the warnings an operator reads (a
     # refused broadcast is already said in the reply), unless LOG_LEVEL asks for them; errors
     # (a broken edit of events.yaml) still show. With PORT set it is a server, and says where
     # it listens.
     quiet = not serving and settings.port is None and "LOG_LEVEL" not in os.environ
     setup_logging("ERROR" if quiet else settings.log_level, platforms.secrets(settings))
+    settings = run_settings(settings, args.events)  # CALENDAR_REPO: cloned or fetched now
     try:
         source = CalendarSource.from_file(settings.events_file)
     except CalendarError as exc:
@@ -72,7 +74,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    path = Path(args.file or os.environ.get("EVENTS_FILE") or "events.yaml")  # the file `run` would read
+    path = calendar_path(args.file or args.events)  # the file `run` would read
     try:
         data = load_calendar_data(path)
     except CalendarError as exc:
@@ -99,16 +101,15 @@ def platform_warnings(path: Path, community: Community) -> list[str]:
     if community.organisers_chat:
         refs.append(("community.organisers_chat", community.organisers_chat))
     warnings = []
+    for i, ref in enumerate(community.organisers):
+        if (problem := platforms.organiser_problem(ref)) is not None:
+            warnings.append(f"{path}: warning: community.organisers[{i}]: never matches anyone: {problem}")
     for where, ref in refs:
         name = ref.partition(":")[0].lower()
         if name not in running:
             why = platforms.not_running(name)
             warnings.append(f"{path}: warning: {where}: {ref} is on {name}, {why}")
     return warnings
-
-
-def _with_events(settings: Settings, events: str) -> Settings:
-    return replace(settings, events_file=Path(events))
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
@@ -122,6 +123,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="validate an events file; exit 1 listing every error")
     check.add_argument("file", nargs="?", help="the events file (default: $EVENTS_FILE or events.yaml)")
+    check.add_argument("--events", "--file", dest="events", help="the events file, as the other subcommands name it")
     check.set_defaults(func=cmd_check)
 
     named = next((a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")), None)
@@ -153,6 +155,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:  # a bad setting in the environment: a usage error, one line
         print(f"{parser.prog}: {error}", file=sys.stderr)
         return 2
+    except GitError as error:  # CALENDAR_REPO cannot be fetched: one line, credentials redacted
+        print(redact(f"{parser.prog}: cannot read the calendar repository: {error}"), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # the reader went away (`| head`): nothing more to tell it

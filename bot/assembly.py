@@ -17,10 +17,15 @@ from bot.chat.commands import CommandRegistry
 from bot.chat.core import Bot
 from bot.chat.notify import Notifier
 from bot.chat.organisers import Organisers
+from bot.chat.reply import text_reply
 from bot.clock import Clock, system_clock
 from bot.config import Settings
+from bot.edits.db_lock import calendar_lock
+from bot.edits.pull import CalendarPull
+from bot.edits.writer import CalendarWriter, DbLock
 from bot.proposals.commands import ProposalCommands
 from bot.registry import Services, build_registry
+from bot.rsvp.host import build_host
 from bot.rsvp.service import RsvpService
 
 
@@ -30,6 +35,9 @@ class Core:
     registry: CommandRegistry
     bot: Bot
     rsvp: RsvpService  # started once the adapters can send (private messages)
+    writer: CalendarWriter | None  # every edit of the calendar file; None when it is not read from a file
+    pull: CalendarPull | None  # CALENDAR_REPO: fetches the repository while the bot runs
+    proposals: ProposalCommands  # reconciles interrupted accepts at start
 
 
 def assemble(
@@ -48,7 +56,16 @@ def assemble(
     # Sends in doubt (a crash mid-send, a timeout) are told to the organisers, with /resend.
     announcements.announcer.notify = lambda reply: notifier.to_organisers(source.current, reply)
     source.on_change(lambda _old, new: rsvp.calendar_changed(new))  # a meetup cancelled: tell who said yes
-    proposals = ProposalCommands(store, notifier, organisers, source)
+    writer = calendar_writer(settings, source, calendar_lock(store))
+    pull = None
+    if writer is not None and writer.repo is not None and settings.calendar_repo is not None:
+        pull = CalendarPull(
+            writer, writer.repo, source,
+            lambda text: notifier.to_organisers(source.current, text_reply(text)),
+            settings.calendar_repo.pull_seconds,
+        )  # fmt: skip
+    proposals = ProposalCommands(store, notifier, organisers, source, writer)
+    host = build_host(rsvp, lambda: announcements.delivery.senders, organisers, notifier)  # names, check-in
     services = Services(
         store=store,
         announcer=announcements.announcer,
@@ -56,10 +73,27 @@ def assemble(
         notifier=notifier,
         rsvp=rsvp,
         proposals=proposals,
+        writer=writer,
         organisers=organisers,
         public_url=settings.public_url,
+        host=host,
     )
     registry = build_registry(services)
     # Private chats are remembered first; then a /propose or /host conversation takes its answers.
-    bot = Bot(source, registry, clock, interceptors=(notifier.intercept, proposals.intercept))
-    return Core(announcements, registry, bot, rsvp)
+    # A full name asked for is taken last: a conversation in progress keeps its answers.
+    bot = Bot(source, registry, clock, interceptors=(notifier.intercept, proposals.intercept, host.names.intercept))
+    return Core(announcements, registry, bot, rsvp, writer=writer, pull=pull, proposals=proposals)
+
+
+def calendar_writer(settings: Settings, source: CalendarSource, db_lock: DbLock | None = None) -> CalendarWriter | None:
+    """The writer of the served calendar file: with CALENDAR_REPO, when the file served is the
+    working folder's copy, it commits and pushes; a local file in a git work tree gets local
+    commits. None when the calendar is not read from a file."""
+    if source.path is None:
+        return None
+    repo = None
+    if settings.calendar_repo is not None:
+        candidate = settings.calendar_repo.repo()
+        if candidate.path.absolute() == source.path.absolute():
+            repo = candidate
+    return CalendarWriter(source.path, source=source, repo=repo, db_lock=db_lock)

@@ -19,7 +19,7 @@ from tests.slack.conftest import bot as slack_bot_fixture
 from tests.telegram.conftest import build_core as telegram_core
 
 # Hidden probes that the platform tests add on top of the app's commands.
-PROBES = {"whoami", "slow", "icsfile"}
+PROBES = {"adminprobe", "slow", "icsfile"}
 
 
 def graph(commands: Iterable[Command]) -> list[tuple[Any, ...]]:

@@ -2,7 +2,8 @@
 
 HTTP mode mounts `POST /slack/events` on the process's one shared HTTP server; Bolt verifies
 each request's signature there. Every request is acknowledged first (Bolt acks events itself,
-the slash command acks explicitly) and answered afterwards with chat.postMessage.
+the slash command acks explicitly) and answered afterwards with chat.postMessage, after the
+same person's earlier requests in that channel (ordering.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
+from slack_bolt.async_app import AsyncBoltContext, AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -31,6 +32,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.base import MessageHandler, StartError
 from adapters.edit_throttle import DEFAULT_INTERVAL, EditThrottle
+from adapters.ordering import Turn
 from adapters.slack.inbound import (
     DeliveryIds,
     SeenIds,
@@ -42,6 +44,8 @@ from adapters.slack.inbound import (
 )
 from adapters.slack.interactive import from_block_action, from_view_submission, modal
 from adapters.slack.manifest import EVENTS_PATH
+from adapters.slack.ordering import OrderedApp, take_turn, turn_of
+from adapters.slack.payloads import GuardedApp
 from adapters.slack.render import SlackFile, SlackMessage, render
 from adapters.web.server import HttpServer
 from bot.announce.outbound import ChatGone, ChatStatusListener, NoChatStatus, SendError, SendReceipt
@@ -78,6 +82,10 @@ def _web_client(bot_token: str, api_url: str, rate_limit_retries: int) -> AsyncW
     )
 
 
+class _App(GuardedApp, OrderedApp):
+    """Bolt's app: malformed bodies turned away (payloads.py), then each request's turn taken (ordering.py)."""
+
+
 class SlackAdapter:
     platform = "slack"
 
@@ -98,6 +106,7 @@ class SlackAdapter:
         connect_timeout: float = 30.0,
         drain_timeout: float = 5.0,
         edit_interval: float = DEFAULT_INTERVAL,
+        concurrency: int = 32,
     ) -> None:
         if not app_token and not signing_secret:
             raise ValueError("Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)")
@@ -115,7 +124,8 @@ class SlackAdapter:
         self.client = _web_client(bot_token, api_url or DEFAULT_API_URL, rate_limit_retries)
         # HTTP mode: every request's signature is checked before its body is parsed.
         self._verifier = SignatureVerifier(signing_secret) if signing_secret and not self.socket_mode else None
-        self.app = AsyncApp(
+        self.app = _App(  # malformed bodies are turned away before Bolt reads them
+            concurrency=concurrency,  # handled at once; each person's in order (ordering.py)
             client=self.client,
             signing_secret=signing_secret,
             # Socket Mode requests arrive over an authenticated WebSocket and carry no signature.
@@ -136,17 +146,18 @@ class SlackAdapter:
     def _listen(self) -> None:
         """Register what the app answers: the slash command, messages, membership, buttons, modals."""
         self.app.use(self._gate)
-        self.app.command(self.command)(self._on_command)
-        self.app.event("app_mention")(self._on_mention)
-        self.app.event("message")(self._on_message_event)
+        # Listeners that run the core take their request's turn (ordering.py).
+        self.app.command(self.command, middleware=[take_turn])(self._on_command)
+        self.app.event("app_mention", middleware=[take_turn])(self._on_mention)
+        self.app.event("message", middleware=[take_turn])(self._on_message_event)
         # The bot invited to a channel (or back after it was removed): it can post there again.
         self.app.event("member_joined_channel")(self._on_member_joined)
         self.app.event("member_left_channel")(self._on_member_left)
         # Link buttons open their URL in the browser, but Slack still reports the click.
         self.app.action(re.compile(r"^link-"))(self._on_link_click)
         # Command buttons and our modals (adapters/slack/interactive.py).
-        self.app.action(re.compile(r"^cmd-"))(self._on_button)
-        self.app.view(re.compile(r"^form-"))(self._on_submission)
+        self.app.action(re.compile(r"^cmd-"), middleware=[take_turn])(self._on_button)
+        self.app.view(re.compile(r"^form-"), middleware=[take_turn])(self._on_submission)
 
     # ---- lifecycle ------------------------------------------------------------------------
 
@@ -222,9 +233,11 @@ class SlackAdapter:
         request is still answered 200 (that is the ack), so Slack does not retry it."""
         teams = team_ids_of(body)
         allowed = self.allowed_teams()
-        if allowed and not teams <= allowed:
+        if allowed and not (teams and teams <= allowed):  # naming no workspace is no way past
             log.warning(
-                "ignoring a Slack request from workspace(s) %s (allowed: %s)", sorted(teams - allowed), sorted(allowed)
+                "ignoring a Slack request from workspace(s) %s (allowed: %s)",
+                sorted(teams - allowed) or "(none named)",
+                sorted(allowed),
             )
             return BoltResponse(status=200, body="")
         key = delivery_id(body)
@@ -247,17 +260,22 @@ class SlackAdapter:
             log.warning("could not check Slack delivery %s in the store (%s); using this process's memory", key, exc)
             return local
 
-    async def _on_command(self, ack: Callable[[], Awaitable[None]], command: dict[str, Any], respond: Respond) -> None:
-        await ack()
-        await self._answer(from_slash_command(command), respond)
+    async def _on_command(
+        self, ack: Callable[[], Awaitable[None]], command: dict[str, Any], respond: Respond, context: AsyncBoltContext
+    ) -> None:
+        with turn_of(context) as turn:
+            await ack()  # at once: only the answer waits for the person's earlier requests
+            await self._answer(from_slash_command(command), turn, respond)
 
-    async def _on_mention(self, event: dict[str, Any]) -> None:
-        await self._answer(from_event(event))
+    async def _on_mention(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        with turn_of(context) as turn:
+            await self._answer(from_event(event), turn)
 
-    async def _on_message_event(self, event: dict[str, Any]) -> None:
-        # We subscribe to message.im only; anything else (edits, joins, our own posts) is noise.
-        if is_user_dm(event):
-            await self._answer(from_event(event))
+    async def _on_message_event(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        with turn_of(context) as turn:
+            # We subscribe to message.im only; anything else (edits, joins, our own posts) is noise.
+            if is_user_dm(event):
+                await self._answer(from_event(event), turn)
 
     async def _on_member_joined(self, event: dict[str, Any]) -> None:
         if event.get("user") == self.bot_user_id and event.get("channel"):
@@ -271,26 +289,40 @@ class SlackAdapter:
     async def _on_link_click(ack: Callable[[], Awaitable[None]]) -> None:
         await ack()
 
-    async def _on_button(self, ack: Callable[[], Awaitable[None]], body: dict[str, Any]) -> None:
-        await ack()
-        message = from_block_action(body)
-        if message is not None:
-            await self._answer(message)
+    async def _on_button(
+        self, ack: Callable[[], Awaitable[None]], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        with turn_of(context) as turn:
+            await ack()
+            message = from_block_action(body)
+            if message is not None:
+                await self._answer(message, turn)
 
-    async def _on_submission(self, ack: Callable[[], Awaitable[None]], body: dict[str, Any]) -> None:
-        await ack()  # an empty ack closes the modal; the answers go to the submitter's DM
-        message = from_view_submission(body)
-        if message is not None:
-            await self._answer(message)
+    async def _on_submission(
+        self, ack: Callable[[], Awaitable[None]], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        with turn_of(context) as turn:
+            await ack()  # an empty ack closes the modal; the answers go to the submitter's DM
+            message = from_view_submission(body, self.registry)
+            if message is not None:
+                await self._answer(message, turn)
 
-    async def _answer(self, message: IncomingMessage, respond: Respond | None = None) -> None:
-        """Run the core and post its replies. Never raises: Bolt runs this after the ack."""
-        on_message = self._on_message
-        if on_message is None:
-            return
+    async def _answer(self, message: IncomingMessage, turn: Turn, respond: Respond | None = None) -> None:
+        """Run the core and post its replies, after the person's earlier requests (`turn`).
+        Never raises: Bolt runs this after the ack."""
         task = asyncio.current_task()
         if task is not None:
             self._inflight.add(task)
+        try:
+            await turn.run(self._handle(message, respond))
+        finally:
+            if task is not None:
+                self._inflight.discard(task)
+
+    async def _handle(self, message: IncomingMessage, respond: Respond | None) -> None:
+        on_message = self._on_message
+        if on_message is None:
+            return
         try:
             message = await self._with_admin_flag(message)
             for reply in await on_message(message):
@@ -299,9 +331,6 @@ class SlackAdapter:
             log.warning("could not answer in %s: %s", message.chat.key, exc)
         except Exception:
             log.exception("answering a Slack message in %s failed", message.chat.key)
-        finally:
-            if task is not None:
-                self._inflight.discard(task)
 
     async def _with_admin_flag(self, message: IncomingMessage) -> IncomingMessage:
         """Fill `is_chat_admin` for commands that read it (workspace admins and owners)."""

@@ -3,6 +3,7 @@
 Updates arrive by long polling (PTB's Updater), or, when a webhook URL is set, as POSTs to a
 route on the shared `HttpServer`, checked against Telegram's secret-token header. Each message
 becomes an `IncomingMessage` for the core; its replies go back to the same chat and topic.
+Updates are handled concurrently, but each person's in the order they came (ordering.py).
 
 Every send (replies and `send()` for announcements) is paced under Telegram's flood limits by
 `SendPacer` (pacing.py), at most a few requests are open at once (in_flight.py), and each goes
@@ -58,6 +59,7 @@ from adapters.edit_throttle import DEFAULT_INTERVAL, EditThrottle
 from adapters.log_redaction import redact_in_logs
 from adapters.telegram.buttons import edit_message, handle_press, keyboard
 from adapters.telegram.in_flight import InFlightRequest
+from adapters.telegram.ordering import OrderedUpdates
 from adapters.telegram.pacing import SendPacer
 from adapters.telegram.platform import ANONYMOUS_ADMIN_ID
 from adapters.telegram.render import TelegramDocument, TelegramPart, TelegramText, render
@@ -91,7 +93,7 @@ class TelegramOptions:
     pool_timeout: float = 5.0
     connection_pool_size: int = 64
     poll_timeout: float = 10.0  # getUpdates long-poll seconds
-    concurrent_updates: int = 32  # one slow (rate-limited) group must not hold up other chats
+    concurrent_updates: int = 32  # handled at once, across people; one person's go in order
     pace_burst: int = 5  # sends to one group that go at once before its pacing starts
     pace_overall_burst: int = 1  # the same across all chats (see telegram_pacing: rate over burst)
     max_retry_after: float = 60.0  # a longer 429 wait is handed back as a retryable SendError
@@ -151,7 +153,7 @@ class TelegramAdapter:
             .token(token)
             .rate_limiter(rate_limiter if rate_limiter is not None else SendPacer(o.pace_burst, o.pace_overall_burst))
             .job_queue(None)  # our scheduler does the timing
-            .concurrent_updates(o.concurrent_updates)
+            .concurrent_updates(OrderedUpdates(o.concurrent_updates))  # in order per person (ordering.py)
             .request(
                 InFlightRequest(
                     connection_pool_size=o.connection_pool_size,
@@ -369,6 +371,11 @@ class TelegramAdapter:
             log.info("Telegram chat %s is gone: %s", chat.key, reason)
             await self.status.chat_inactive(chat, reason)
 
+    def start_link(self, payload: str) -> str | None:
+        """The link that opens a private chat with this bot running `/start <payload>` (a
+        check-in code's QR), by the username getMe gave at start; None before that."""
+        return f"https://t.me/{self.username}?start={payload}" if self.username else None
+
     def introduction(self) -> Reply:
         me = f"@{self.username}" if self.username else "the meetup bot"
         return Reply(
@@ -483,6 +490,16 @@ class TelegramAdapter:
             )
             return message
         assert isinstance(part, TelegramDocument)
+        if part.mime_type.startswith("image/"):  # shown as a picture (a check-in code's QR)
+            photo: Message = await bot.send_photo(
+                chat_id,
+                InputFile(part.content, filename=part.filename),
+                message_thread_id=thread,
+                caption=(part.caption_plain if plain else part.caption_html) or None,
+                parse_mode=mode,
+                reply_parameters=quote,
+            )
+            return photo
         document: Message = await bot.send_document(
             chat_id,
             InputFile(part.content, filename=part.filename),

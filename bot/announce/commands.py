@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from bot.announce.delivery import targets
 from bot.announce.scheduler import Announcer
@@ -19,8 +20,11 @@ from bot.chat.commands import Answer, Request, UsageError
 from bot.chat.messages import ChatRef
 from bot.chat.organisers import Organisers, may_manage_subscription
 from bot.chat.reply import Block, BulletList, Code, Heading, Reply, Text, inlines, text_reply
-from bot.store.store import LedgerState, Store, StoreUnavailable
+from bot.store.kinds import LedgerState, StoreUnavailable
 from bot.wording import plural
+
+if TYPE_CHECKING:
+    from bot.store.store import Store
 
 log = logging.getLogger(__name__)
 

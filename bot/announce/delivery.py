@@ -21,12 +21,16 @@ import logging
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.announce.outbound import ChatGone, ChatStatusListener, Sender, SendError
 from bot.announce.status import ChatStatus
 from bot.chat.messages import ChatRef
 from bot.chat.reply import Reply
-from bot.store.store import Store, Subscription
+from bot.store.kinds import Subscription
+
+if TYPE_CHECKING:
+    from bot.store.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import socket
@@ -21,11 +22,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.date import DateTrigger
-from apscheduler.triggers.interval import IntervalTrigger
+from typing import TYPE_CHECKING, Any
 
 from bot.announce import rules as ann
 from bot.announce.delivery import Delivery, Outcome, targets
@@ -35,9 +32,14 @@ from bot.chat.messages import ChatRef
 from bot.chat.reply import Reply
 from bot.clock import Clock, system_clock
 from bot.rsvp.model import Counts
+from bot.store.kinds import TOLD, Broadcast
 from bot.store.leadership import Leadership
-from bot.store.store import TOLD, Broadcast, Store
 from bot.wording import plural
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from bot.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -309,7 +311,18 @@ class AnnouncementScheduler:
         self.leadership = Leadership(store)
         self.source = source
         self.timing = announcer.timing
-        self.scheduler = AsyncIOScheduler(
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._leading = False
+        self._tasks: set[asyncio.Task[Any]] = set()
+        source.on_change(self._calendar_changed)
+
+    @functools.cached_property
+    def scheduler(self) -> AsyncIOScheduler:
+        """APScheduler's, made (and the package imported) on first use: at start, after the
+        adapters, so that its import is not on the way to the first answer."""
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        return AsyncIOScheduler(
             timezone=UTC,
             job_defaults={
                 # APScheduler's default grace is 1 s: a reminder due during a restart would be dropped.
@@ -318,16 +331,14 @@ class AnnouncementScheduler:
                 "max_instances": 1,
             },
         )
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._leading = False
-        self._tasks: set[asyncio.Task[Any]] = set()
-        source.on_change(self._calendar_changed)
 
     @property
     def leading(self) -> bool:
         return self.leadership.held
 
     async def start(self) -> None:
+        from apscheduler.triggers.interval import IntervalTrigger
+
         self._loop = asyncio.get_running_loop()
         self.scheduler.start()
         # APScheduler runs on the real clock, so the first catch-up is due at the real "now".
@@ -341,7 +352,7 @@ class AnnouncementScheduler:
         self.scheduler.add_job(self.rebuild, IntervalTrigger(hours=6), id=REBUILD_JOB, replace_existing=True)
 
     async def stop(self) -> None:
-        if self.scheduler.running:
+        if "scheduler" in self.__dict__ and self.scheduler.running:  # made only if it ever started
             self.scheduler.shutdown(wait=False)
         for task in list(self._tasks):
             task.cancel()
@@ -375,6 +386,8 @@ class AnnouncementScheduler:
 
     def rebuild(self) -> None:
         """Make one date job per reminder and call ahead; drop jobs the calendar no longer has."""
+        from apscheduler.triggers.date import DateTrigger
+
         if not self.leadership.held:
             return
         now = self.announcer.clock()

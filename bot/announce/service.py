@@ -18,7 +18,8 @@ from bot.announce.status import ChatStatus
 from bot.calendar.source import CalendarSource
 from bot.clock import Clock, system_clock
 from bot.config import Settings
-from bot.store.store import Store, StoreUnavailable, StoreUnusable
+from bot.store.deferred import deferred_store
+from bot.store.kinds import StoreUnavailable, StoreUnusable
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ class AnnouncementService:
     ) -> None:
         self.settings = settings
         self.source = source
-        self.store = Store(settings.database_url, clock=clock)
+        self.store = deferred_store(settings.database_url, clock=clock)  # SQLAlchemy on first real use
         # The one writer of chat status: adapters report membership events to it, and the
         # delivery reports what sends found (a chat gone, a group moved).
         self.chat_status = ChatStatus(self.store)

@@ -52,6 +52,8 @@ class Command:
     # The handler reads `sender.is_chat_admin`: adapters look it up for these commands only,
     # since it can cost a platform API call.
     needs_admin: bool = False
+    # What a submitted Form runs (Reply.form): a platform's form submission may name only these.
+    form: bool = False
 
     @property
     def signature(self) -> str:

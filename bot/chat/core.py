@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from bot.calendar.source import CalendarSource
 from bot.chat.commands import CommandRegistry, Request, UsageError, parse_command
 from bot.chat.messages import IncomingMessage
-from bot.chat.reply import Reply, text_reply
+from bot.chat.reply import Reply, ReplyTarget, text_reply
 from bot.clock import Clock, system_clock
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ class Bot:
                 taken = await intercept(message, self.source.current, self.clock())
             except Exception:
                 log.exception("an interceptor failed on a message in %s", message.chat.key)
-                return [text_reply(SORRY)]
+                return [failure(message, SORRY)]
             if taken is not None:
                 return list(taken)
         name, args, arg_text = message.command, message.args, message.arg_text
@@ -59,8 +59,8 @@ class Bot:
         command = self.registry.get(name)
         if command is None:
             # In a group, /foo is probably another bot's command: answer only if it named us.
-            if message.chat.is_private or message.addressed:
-                return [text_reply(f"I don't know /{name}. Try /help for what I can do.")]
+            if message.chat.is_private or message.addressed or message.pressed:  # our button named us
+                return [failure(message, f"I don't know /{name}. Try /help for what I can do.")]
             return []
         request = Request(
             message=message,
@@ -74,13 +74,20 @@ class Bot:
             answer = await command.handler(request)
         except UsageError as exc:
             detail = f"{exc}\n" if str(exc) else ""
-            return [text_reply(f"{detail}Usage: {command.signature}".strip())]
+            return [failure(message, f"{detail}Usage: {command.signature}".strip())]
         except Exception:
             # Nothing a user types may take the bot down; the log keeps the details.
             log.exception("command /%s failed for %s", command.name, message.chat.key)
-            return [text_reply(SORRY)]
+            return [failure(message, SORRY)]
         if answer is None:
             return []
         if isinstance(answer, Reply):
             return [answer]
         return list(answer)
+
+
+def failure(message: IncomingMessage, text: str) -> Reply:
+    """An answer saying it did not work. For a button press (a stale card, a submission already
+    gone) it goes to the presser alone, never as a message to the whole group."""
+    reply = text_reply(text)
+    return Reply(reply.blocks, target=ReplyTarget.PRESSER) if message.pressed else reply

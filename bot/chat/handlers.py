@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 from bot.calendar.model import Event
 from bot.chat import views
-from bot.chat.commands import Answer, CommandRegistry, Handler, Request, UsageError
-from bot.chat.reply import Block, Bold, BulletList, Code, Heading, Reply, Text, paragraph, text_reply
+from bot.chat.commands import Answer, Command, CommandRegistry, Handler, Request, UsageError
+from bot.chat.reply import Block, Bold, BulletList, Code, Heading, Inline, Reply, Text, paragraph, text_reply
 from bot.wording import clip, plural
 
 PAST_DEFAULT, PAST_MAX = 5, 50
@@ -132,6 +132,11 @@ async def talks(req: Request) -> Answer:
             ),
             paragraph(lead),
         ]
+    if not req.message.chat.is_private:
+        # In a group the whole call would bury the conversation: a line or two, and where the call is.
+        short = lead.replace(" Here is our call for speakers (also at /cfp):", " The call for speakers: /cfp")
+        group = [paragraph(*no_talks, ". ", short)] if not themed else [blocks[0], paragraph(short)]
+        return Reply(tuple(group), disable_link_preview=True)
     return Reply((*blocks, *cfp.blocks), disable_link_preview=True)
 
 
@@ -169,5 +174,26 @@ async def about(req: Request) -> Answer:
 
 
 def help_reply(registry: CommandRegistry, *, organiser: bool = False) -> Reply:
-    lines = tuple((Code(c.signature), Text(f" — {c.help}")) for c in registry.listed(include_organiser=organiser))
-    return Reply((Heading("What I can do"), BulletList(lines)))
+    """Everyone's commands; an organiser also gets theirs, in a section of their own."""
+    everyone = [c for c in registry.listed() if not c.organisers_only]
+    blocks: list[Block] = [Heading("What I can do"), BulletList(tuple(_help_line(c) for c in everyone))]
+    if organiser:
+        theirs = [c for c in registry.listed(include_organiser=True) if c.organisers_only]
+        blocks += [Heading("For organisers"), BulletList(tuple(_help_line(c) for c in theirs))]
+    return Reply(tuple(blocks))
+
+
+def _help_line(command: Command) -> tuple[Inline, ...]:
+    return (Code(command.signature), Text(f" — {command.help}"))
+
+
+async def whoami(req: Request) -> Answer:
+    """Anyone's id as ORGANISERS and events.yaml's `organisers:` take it."""
+    sender = req.message.sender
+    name = f" ({sender.display_name})" if sender.display_name else ""
+    return Reply(
+        (
+            paragraph("Your id here: ", Code(sender.key), name),
+            paragraph("To make someone an organiser, add their id to ORGANISERS or to events.yaml's organisers."),
+        )
+    )

@@ -16,13 +16,16 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.announce.outbound import Sender, SendError, SendReceipt
 from bot.calendar.calendar import Calendar
 from bot.chat.messages import ChatRef, IncomingMessage, UserRef
 from bot.chat.organisers import Organisers
 from bot.chat.reply import Reply
-from bot.store.store import Store
+
+if TYPE_CHECKING:
+    from bot.store.store import Store
 
 log = logging.getLogger(__name__)
 

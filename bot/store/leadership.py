@@ -6,9 +6,9 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, text
-
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from bot.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -23,8 +23,12 @@ class Leadership:
         self.store = store
         self._conn: Connection | None = None
         self._lock = threading.Lock()  # check() runs in worker threads; one at a time
-        self.key = store.lock_key("leader")
         self._held = store.dialect != "postgresql"
+
+    @property
+    def key(self) -> int:
+        """The advisory lock's key (read when used: building this loads no SQLAlchemy)."""
+        return self.store.lock_key("leader")
 
     @property
     def held(self) -> bool:
@@ -38,6 +42,8 @@ class Leadership:
             return self._check()
 
     def _check(self) -> bool:
+        from sqlalchemy import text  # PostgreSQL only: the store has loaded SQLAlchemy by now
+
         try:
             if self._conn is None:
                 self._conn = self.store.engine.connect()
@@ -71,6 +77,8 @@ class Leadership:
 
     def _release(self) -> None:
         if self._conn is not None:
+            from sqlalchemy import text  # a connection exists: SQLAlchemy is loaded
+
             try:
                 self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
                 self._conn.commit()

@@ -1,8 +1,9 @@
 """The store: subscriptions, the delivery ledger and broadcasts, in SQLite or PostgreSQL.
 
-SQLAlchemy 2 Core, tables created (and missing columns added) on start. Every method here is
-blocking and short (one small transaction); async callers run writes with `asyncio.to_thread`
-and short reads with `Store.read` (inline on SQLite, in a worker thread on PostgreSQL).
+SQLAlchemy 2 Core; the tables are created or upgraded on start by Alembic revisions
+(bot/store/migrations). Every method here is blocking and short (one small transaction); async
+callers run writes with `asyncio.to_thread` and short reads with `Store.read` (inline on SQLite,
+in a worker thread on PostgreSQL).
 
 The ledger is what makes announcements exactly once: a row per (announcement key, chat key),
 inserted before the send (the primary key decides who wins) and marked sent after.
@@ -11,11 +12,9 @@ inserted before the send (the primary key decides who wins) and marked sent afte
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
 import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -32,18 +31,33 @@ from sqlalchemy import (
     TypeDecorator,
     and_,
     exc,
-    inspect,
     or_,
     select,
-    text,
     update,
 )
 
 from bot.announce.rules import AnnouncedEvent
 from bot.chat.messages import ChatRef
 from bot.clock import Clock, system_clock
+from bot.store import migrations
 from bot.store.contacts import Contacts
 from bot.store.engine import make_engine
+from bot.store.guests import GuestStore
+from bot.store.hot_reads import HotReads
+from bot.store.kinds import CLAIMED as CLAIMED  # the plain types, importable without SQLAlchemy
+from bot.store.kinds import FAILED as FAILED
+from bot.store.kinds import RETRY as RETRY
+from bot.store.kinds import SENT as SENT
+from bot.store.kinds import SUPERSEDED as SUPERSEDED
+from bot.store.kinds import TOLD as TOLD
+from bot.store.kinds import UNCERTAIN as UNCERTAIN
+from bot.store.kinds import Broadcast as Broadcast
+from bot.store.kinds import LedgerRow as LedgerRow
+from bot.store.kinds import LedgerState as LedgerState
+from bot.store.kinds import StoreUnavailable as StoreUnavailable
+from bot.store.kinds import StoreUnusable as StoreUnusable
+from bot.store.kinds import StoreWriteFailed as StoreWriteFailed
+from bot.store.kinds import Subscription as Subscription
 from bot.store.known import KnownEvents
 from bot.store.leadership import Leadership as Leadership
 from bot.store.proposals import ProposalStore
@@ -52,31 +66,6 @@ from bot.store.seen import SeenDeliveries
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-class LedgerState(enum.StrEnum):
-    """A (announcement, chat) row's state in the delivery ledger.
-
-    CLAIMED: a process is sending right now (or died while sending). SENT: posted. FAILED: will
-    never be posted (chat gone, permanent error, retries exhausted). RETRY: released after a
-    retryable error; whoever claims next sends. UNCERTAIN: the platform may have posted it (a
-    timeout, or a claim whose owner died): under the at-most-once policy it is never resent
-    automatically (an organiser may, with /resend). SUPERSEDED: never sent because something
-    else said it (a change notice covers the reminder a moved meetup would otherwise get).
-    """
-
-    CLAIMED = "claimed"
-    SENT = "sent"
-    FAILED = "failed"
-    RETRY = "retry"
-    UNCERTAIN = "uncertain"
-    SUPERSEDED = "superseded"
-
-
-CLAIMED, SENT, FAILED, RETRY = LedgerState.CLAIMED, LedgerState.SENT, LedgerState.FAILED, LedgerState.RETRY
-UNCERTAIN, SUPERSEDED = LedgerState.UNCERTAIN, LedgerState.SUPERSEDED
-# The chat got it, or may have: what a chat has been told (for change notices).
-TOLD = (CLAIMED, SENT, UNCERTAIN)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -97,36 +86,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class Subscription:
-    chat: ChatRef
-    subscribed: bool | None  # True: /subscribe; False: /unsubscribe; None: no choice made
-    active: bool  # False: the platform said the bot cannot post there
-    reason: str | None
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class LedgerRow:
-    announcement: str
-    chat_key: str
-    state: LedgerState
-    owner: str
-    attempts: int
-    claimed_at: datetime
-    sent_at: datetime | None
-    detail: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Broadcast:
-    key: str  # "broadcast:<uuid>"
-    kind: str  # "cfp" | "announce"
-    text: str
-    author: str
-    created_at: datetime
 
 
 def _tables(prefix: str) -> tuple[MetaData, Table, Table, Table, Table]:
@@ -180,21 +139,9 @@ def _tables(prefix: str) -> tuple[MetaData, Table, Table, Table, Table]:
     return md, subs, ledger, broadcasts, announced
 
 
-class StoreUnavailable(Exception):
-    """The database cannot be reached (the message never holds a password)."""
-
-
-class StoreUnusable(StoreUnavailable):
-    """The database answers but cannot be used (a file that is not a database): retrying will not help."""
-
-
 def _one_line(error: exc.SQLAlchemyError) -> str:
     """The driver's message on one line (psycopg adds a tab-indented hint on a second one)."""
     return " ".join(str(getattr(error, "orig", None) or error).split())[:300]
-
-
-class StoreWriteFailed(StoreUnavailable):
-    """The database refused a write (read-only, disk full, gone): the message says why."""
 
 
 def write_failure(error: exc.SQLAlchemyError) -> StoreWriteFailed:
@@ -230,6 +177,8 @@ class Store:
         self.contacts = Contacts(self)  # who has a private chat with the bot (bot/chat/notify.py)
         self.proposals = ProposalStore(self)  # talk proposals, venue offers, their conversations
         self.known = KnownEvents(self)  # meetups seen confirmed, and since when (new-meetup posts)
+        self.guests = GuestStore(self)  # full names for hosts, check-ins at the door, /tellgoing texts
+        self.hot = HotReads(url, prefix, lambda: self)  # a card's count, the conversation checks
 
     @property
     def dialect(self) -> str:
@@ -249,31 +198,26 @@ class Store:
 
     # -- schema --
 
-    def create(self) -> None:
-        """Create missing tables and add columns a newer version defines (additive upgrades).
-        Raises StoreUnavailable when the database cannot be reached."""
+    def create(self) -> migrations.Upgraded | None:
+        """Create the tables or upgrade them to this release's revision (bot/store/migrations: one
+        process at a time; at the newest revision it costs one query); None if nothing changed.
+        StoreUnavailable: the database cannot be reached; StoreUnusable: cannot be used."""
+        return self._schema(lambda: migrations.upgrade(self.engine, self.prefix, self.lock_key("schema")))
+
+    def revision(self) -> str | None:
+        """The database's schema revision (None: empty, or made before migrations). Reads only."""
+        return self._schema(lambda: migrations.revision(self.engine, self.prefix))
+
+    def _schema(self, work: Callable[[], T]) -> T:
         where = self.engine.url.render_as_string(hide_password=True)
         try:
-            self._create()
+            return work()
+        except migrations.SchemaTooNew as error:
+            raise StoreUnusable(f"cannot use the database {where}: {error}") from None
         except exc.OperationalError as error:  # refused, timed out, still starting: worth a retry
             raise StoreUnavailable(f"cannot reach the database {where}: {_one_line(error)}") from None
         except exc.DatabaseError as error:  # it answers, but is no database of ours ("file is not a database")
             raise StoreUnusable(f"cannot use the database {where}: {_one_line(error)}") from None
-
-    def _create(self) -> None:
-        with self.engine.begin() as conn:
-            if self.dialect == "postgresql":
-                # Two processes starting together would race on CREATE TABLE: take turns.
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": self.lock_key("schema")})
-            self.metadata.create_all(conn, checkfirst=True)
-            inspector = inspect(conn)
-            for table in self.metadata.sorted_tables:
-                have = {c["name"] for c in inspector.get_columns(table.name)}
-                for column in table.columns:
-                    if column.name not in have and not column.primary_key:
-                        kind = column.type.compile(dialect=conn.dialect)
-                        conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))
-                        log.info("store: added column %s.%s", table.name, column.name)
 
     def lock_key(self, purpose: str) -> int:
         """A stable advisory-lock key per database, table prefix and purpose, so deployments
@@ -282,9 +226,10 @@ class Store:
         return zlib.crc32(f"meetup-bot:{purpose}:{where}:{self.prefix}".encode()) & 0x7FFFFFFF
 
     def drop(self) -> None:
-        """Drop this store's tables (tests use it to clean up)."""
+        """Drop this store's tables and its schema version (tests use it to clean up)."""
         with self.engine.begin() as conn:
             self.metadata.drop_all(conn, checkfirst=True)
+            Table(migrations.version_table(self.prefix), MetaData()).drop(conn, checkfirst=True)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -14,6 +14,7 @@ from bot.calendar.source import CalendarSource
 from bot.config import Settings
 from bot.store.store import SENT, Store
 from tests.conftest import COMMUNITY_YAML
+from tests.fakes import PATIENCE
 from tests.fakes.clock import FixedClock
 
 
@@ -37,7 +38,7 @@ async def test_app_posts_a_due_reminder_to_the_console_once(tmp_path: Path) -> N
             await asyncio.sleep(0.05)
     finally:
         os.close(write_fd)  # end of input: the console adapter stops the app
-        assert await asyncio.wait_for(run, 10) == 0
+        assert await asyncio.wait_for(run, PATIENCE) == 0
         stdin.close()
     out = stdout.getvalue()
     assert out.count("[to console:local]\n⏰ Reminder: Fast Packets") == 1

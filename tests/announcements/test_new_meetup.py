@@ -259,7 +259,7 @@ def test_schedule_shows_the_post_a_new_meetup_will_get(
     assert main(window) == 0
     [line] = [line.strip() for line in capsys.readouterr().out.splitlines() if "[new:" in line]
     # Seen at 23:00, inside quiet hours: posted at 08:00.
-    assert line.startswith("Mon 11 Jan 2027 08:00 IST  new") and "Fresh Meetup  [new:fresh] -> 2 chats" in line
+    assert line.startswith("Mon 11 Jan 2027, 08:00 IST  new") and "Fresh Meetup  [new:fresh] -> 2 chats" in line
 
 
 async def test_a_meetup_moved_mid_fan_out_is_posted_once_per_chat(store: Store, noon: FixedClock) -> None:

@@ -38,9 +38,9 @@ def test_schedule_lists_reminders_and_calls_in_local_time(env: Path, capsys: pyt
     assert "telegram:-1001" in out and "slack:C1" in out and "no store yet" in out
     lines = [line.strip() for line in out.splitlines() if "[" in line]
     assert [line.split("  ")[0] for line in lines] == [
-        "Sun 21 Mar 2027 10:00 IST",  # the call (the meetup needs a venue); winter time
-        "Fri 26 Mar 2027 10:00 IDT",  # the day-before reminder, after the clocks went forward
-        "Sat 27 Mar 2027 17:00 IDT",  # two hours before
+        "Sun 21 Mar 2027, 10:00 IST",  # the call (the meetup needs a venue); winter time
+        "Fri 26 Mar 2027, 10:00 IDT",  # the day-before reminder, after the clocks went forward
+        "Sat 27 Mar 2027, 17:00 IDT",  # two hours before
     ]  # no call on the 28th: the next meetup is cancelled, none is left to call for
     assert all("-> 2 chats" in line for line in lines)
     assert "Cancelled Meetup" not in out

@@ -105,7 +105,13 @@ async def test_a_wanted_topic_with_no_talks_answers_with_the_call_for_speakers()
     text = reply.plain_text()
     assert "No talks about “DPDK” yet, but a coming meetup is about it" in text
     assert "It is on our list of wanted topics!" in text
-    assert "Call for speakers and venues" in text and "DPDK and user-space packet processing" in text
+    assert "The call for speakers: /cfp" in text and "Call for speakers and venues" not in text  # a group: short
+    private = IncomingMessage(
+        chat=ChatRef("telegram", "7", is_private=True), sender=USER, text="/talks DPDK", received_at=NOW
+    )
+    [whole] = await bot(shipped()).handle(private)
+    assert "Call for speakers and venues" in whole.plain_text()
+    assert "DPDK and user-space packet processing" in whole.plain_text()
     [other] = await say(bot(shipped()), "/talks quantum")
     assert "No talks about “quantum” yet. Could you give one?" in other.plain_text()
 

@@ -114,7 +114,10 @@ async def converse(lines: list[str], *, organiser: bool = True) -> list[str]:
             scheduler_enabled=False,
             organisers=(USER.key,) if organiser else (),
         )
-        core = assemble(settings, CalendarSource.from_file(SHIPPED_EVENTS), FixedClock(NOW))
+        # A copy: organisers' commands edit the calendar (and commit it, in a git work tree).
+        events = Path(tmp) / "events.yaml"
+        events.write_bytes(SHIPPED_EVENTS.read_bytes())
+        core = assemble(settings, CalendarSource.from_file(events), FixedClock(NOW))
         await core.announcements.open()
         try:
             answers = []

@@ -137,7 +137,7 @@ async def test_a_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
         _, err = await asyncio.wait_for(bot.communicate(), 60)
     assert bot.returncode == 1
     last = err.decode().splitlines()[-1]
-    assert last.startswith(f"cannot start: cannot listen on 0.0.0.0:{port} (PORT): ") and "in use" in last
+    assert last.startswith(f"cannot start: cannot listen on 0.0.0.0:{port} (HOST, PORT): ") and "in use" in last
     assert "Traceback" not in err.decode()
 
 

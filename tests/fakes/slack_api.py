@@ -20,6 +20,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes import PATIENCE
+
 TEAM_ID = "T0MEETUP"
 BOT_USER_ID = "UBOT0001"
 
@@ -116,7 +118,7 @@ class FakeSlack:
         """Arguments of every successful chat.postMessage."""
         return [c.args for c in self.called("chat.postMessage") if c.args.get("_ok")]
 
-    async def wait_for(self, predicate: Callable[[], bool], within: float = 5.0) -> None:
+    async def wait_for(self, predicate: Callable[[], bool], within: float = PATIENCE) -> None:
         async with asyncio.timeout(within), self._changed:
             await self._changed.wait_for(predicate)
 
@@ -152,7 +154,7 @@ class FakeSlack:
         for ws in self._sockets:
             await ws.send_str(json.dumps({"type": "disconnect", "reason": reason, "debug_info": {"host": "fake"}}))
 
-    async def wait_ack(self, envelope_id: str, within: float = 5.0) -> dict[str, Any]:
+    async def wait_ack(self, envelope_id: str, within: float = PATIENCE) -> dict[str, Any]:
         await self.wait_for(lambda: any(a.get("envelope_id") == envelope_id for a in self.acks), within)
         return next(a for a in self.acks if a.get("envelope_id") == envelope_id)
 

@@ -48,6 +48,7 @@ from typing import IO, Any
 
 from aiohttp import web
 
+from tests.fakes import PATIENCE
 from tests.fakes.telegram_buttons import ButtonsApi
 from tests.fakes.telegram_failures import SEND_METHODS, Failure, FailuresApi
 from tests.fakes.telegram_updates import UpdatesApi, member_json
@@ -193,12 +194,12 @@ class FakeBotApi(UpdatesApi, FailuresApi, ButtonsApi):
         """The parameters of every call made to `method`, in order."""
         return [params for m, params in self.calls if m == method]
 
-    async def wait_sent(self, count: int, within: float = 5.0) -> list[SentMessage]:
+    async def wait_sent(self, count: int, within: float = PATIENCE) -> list[SentMessage]:
         """Wait until at least `count` sends were accepted; raises TimeoutError after `within` seconds."""
         await self._wait_for(lambda: len(self.sent) >= count, within)
         return self.sent
 
-    async def wait_calls(self, method: str, count: int = 1, within: float = 5.0) -> None:
+    async def wait_calls(self, method: str, count: int = 1, within: float = PATIENCE) -> None:
         await self._wait_for(lambda: sum(1 for m, _ in self.calls if m == method) >= count, within)
 
     async def _wait_for(self, predicate: Callable[[], bool], within: float) -> None:
@@ -288,6 +289,22 @@ class FakeBotApi(UpdatesApi, FailuresApi, ButtonsApi):
             )
         )
 
+    async def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
+        photo = params.get("photo")
+        filename, content = photo if isinstance(photo, tuple) else (None, None)
+        return self._accept(
+            SentMessage(
+                "sendPhoto",
+                params["chat_id"],
+                0,
+                caption=params.get("caption"),
+                parse_mode=params.get("parse_mode"),
+                message_thread_id=params.get("message_thread_id"),
+                filename=filename,
+                document=content,
+            )
+        )
+
     def _accept(self, sent: SentMessage) -> dict[str, Any]:
         sent.message_id = self._next_message_id(sent.chat_id)
         self.sent.append(sent)
@@ -305,7 +322,10 @@ class FakeBotApi(UpdatesApi, FailuresApi, ButtonsApi):
             message["text"] = sent.text
         if sent.caption is not None:
             message["caption"] = sent.caption
-        if sent.filename is not None:
+        if sent.method == "sendPhoto":
+            size = {"file_id": f"photo{sent.message_id}", "file_unique_id": f"p{sent.message_id}"}
+            message["photo"] = [{**size, "width": 1, "height": 1}]
+        elif sent.filename is not None:
             message["document"] = {
                 "file_id": f"doc{sent.message_id}",
                 "file_unique_id": f"u{sent.message_id}",

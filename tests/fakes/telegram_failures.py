@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-SEND_METHODS = frozenset({"sendMessage", "sendDocument"})
+SEND_METHODS = frozenset({"sendMessage", "sendDocument", "sendPhoto"})
 OVERALL_PER_SECOND, GROUP_PER_MINUTE = 30, 20
 
 

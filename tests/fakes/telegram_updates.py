@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from tests.fakes import PATIENCE
+
 
 class UpdatesApi:
     if TYPE_CHECKING:
@@ -113,7 +115,7 @@ class UpdatesApi:
     def pending_updates(self) -> int:
         return len(self._updates)
 
-    async def wait_drained(self, within: float = 5.0) -> None:
+    async def wait_drained(self, within: float = PATIENCE) -> None:
         """Wait until every queued update was confirmed by a getUpdates offset."""
         await self._wait_for(lambda: not self._updates, within)
 

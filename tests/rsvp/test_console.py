@@ -65,4 +65,5 @@ async def test_going_then_attendees_lists_the_console_user(events: Path, capsys:
 def test_attendees_cli_explains_bad_input(events: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["attendees", "nope"]) == 1
     assert "no meetup 'nope'" in capsys.readouterr().err
-    assert json.loads(attendees(capsys, "tiny", "--format", "json"))["attendees"] == []  # no store yet: nobody
+    assert main(["attendees", "tiny", "--format", "json"]) == 1  # no store here: said, not a bare header
+    assert "there is no store at" in capsys.readouterr().err

@@ -34,7 +34,7 @@ async def slack(tmp_path: Path) -> AsyncIterator[FakeSlack]:
     app = App(settings, CalendarSource.from_file(events), FixedClock(NOW))
     running = asyncio.create_task(app.run())
     try:
-        await fake.wait_for(lambda: fake.open_sockets == 1, 10)
+        await fake.wait_for(lambda: fake.open_sockets == 1)
         yield fake
     finally:
         app.stopping.set()

@@ -23,6 +23,7 @@ from bot.chat.core import Bot
 from bot.chat.messages import ChatRef
 from bot.chat.reply import text_reply
 from tests.conftest import SHIPPED_EVENTS, assemble_core
+from tests.fakes import PATIENCE
 from tests.fakes.clock import FixedClock
 from tests.fakes.slack_api import BOT_USER_ID, TEAM_ID, FakeSlack
 
@@ -47,7 +48,7 @@ class RecordingStatus:
 
     async def wait_for(self, predicate: Callable[[], bool]) -> None:
         """Until `predicate` holds; re-checked each time the listener is told something."""
-        async with asyncio.timeout(10), self._told:  # a guard against a hang, not a timing check
+        async with asyncio.timeout(PATIENCE), self._told:  # a guard against a hang, not a timing check
             await self._told.wait_for(predicate)
 
     async def _record(self, into: list[Any], item: Any) -> None:
@@ -97,7 +98,7 @@ def gate() -> Gate:
 def bot(gate: Gate) -> Bot:
     """The core as the app assembles it, plus two hidden probes the tests call."""
     core = assemble_core(CalendarSource.from_file(SHIPPED_EVENTS), FixedClock(NOW))
-    core.registry.add(Command("whoami", "Who the bot thinks you are", whoami, needs_admin=True, hidden=True))
+    core.registry.add(Command("adminprobe", "Who the bot thinks you are", whoami, needs_admin=True, hidden=True))
     core.registry.add(Command("slow", "Answers when the test says so", gate.handler, hidden=True))
     return core.bot
 

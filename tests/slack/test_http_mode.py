@@ -197,7 +197,7 @@ async def test_slash_command_in_a_channel_without_the_bot_answers_via_response_u
 
 async def test_admin_commands_look_up_the_sender(http_slack: HttpSlack, fake: FakeSlack) -> None:
     for user in ("UADMIN", "UOWNER", "UMEMBER"):
-        await http_slack.command("whoami", user_id=user)
+        await http_slack.command("adminprobe", user_id=user)
         await fake.wait_for(lambda: any(t.startswith(user) for t in texts(fake)))  # noqa: B023 (awaited here)
     assert sorted(texts(fake)) == ["UADMIN admin=True", "UMEMBER admin=False", "UOWNER admin=True"]
     assert sorted(c.args["user"] for c in fake.called("users.info")) == ["UADMIN", "UMEMBER", "UOWNER"]
@@ -211,7 +211,7 @@ async def test_other_commands_make_no_users_info_call(http_slack: HttpSlack, fak
 
 async def test_users_info_failure_means_not_admin(http_slack: HttpSlack, fake: FakeSlack) -> None:
     fake.fail("users.info", "internal_error", status=500)
-    await http_slack.command("whoami", user_id="UADMIN")
+    await http_slack.command("adminprobe", user_id="UADMIN")
     await fake.wait_for(lambda: texts(fake) == ["UADMIN admin=False"])
 
 

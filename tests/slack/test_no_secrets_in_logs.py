@@ -66,7 +66,7 @@ async def test_a_full_run_logs_no_secret(
     socket = SlackAdapter(BOT_TOKEN, registry, app_token=APP_TOKEN, api_url=fake.api_url)
     await socket.start(bot.handle)
     await fake.wait_ack(await fake.push("slash_commands", slash_command("next")))
-    payload = event_callback(mention("whoami", user="UADMIN"))
+    payload = event_callback(mention("adminprobe", user="UADMIN"))
     await fake.wait_ack(await fake.push("events_api", payload))
     await fake.wait_ack(await fake.push("events_api", payload, retry_attempt=1, retry_reason="timeout"))
     await fake.wait_for(lambda: len(fake.posted()) == 2)

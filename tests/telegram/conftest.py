@@ -16,20 +16,23 @@ from bot.chat.core import Bot
 from bot.chat.messages import ChatRef
 from bot.chat.reply import Attachment, Reply, paragraph, text_reply
 from tests.conftest import assemble_core
+from tests.fakes import PATIENCE
 from tests.fakes.telegram_api import FakeBotApi
 
 TOKEN = "123456:AAtest-Token_x9"  # shaped like a real token, short
 GROUP = -1001234567890
 NOW = datetime(2027, 1, 1, 12, 0, tzinfo=UTC)
 EVENTS = Path(__file__).with_name("events.yaml")
-# Small timeouts and backoff keep failure tests quick; one update at a time keeps the order of
+# Generous timeouts (the fake answers at once unless told not to, so they cost nothing, and a busy
+# machine cannot make start-up's getMe time out); a short long-poll and backoff keep stopping and
+# failure tests quick (a test of a timeout sets its own). One update at a time keeps the order of
 # replies (and so "nothing was sent for that one") deterministic; a burst of 15 lets a test send
 # a handful of messages to one group without waiting for the per-group pacing.
 FAST = TelegramOptions(
-    connect_timeout=1,
-    read_timeout=1,
-    write_timeout=1,
-    pool_timeout=1,
+    connect_timeout=PATIENCE,
+    read_timeout=PATIENCE,
+    write_timeout=PATIENCE,
+    pool_timeout=PATIENCE,
     poll_timeout=1,
     concurrent_updates=1,
     backoff=0.05,
@@ -70,7 +73,7 @@ def build_core() -> Bot:
             )
         )
 
-    registry.add(Command("whoami", "Who am I to this chat", whoami, needs_admin=True, hidden=True))
+    registry.add(Command("adminprobe", "Who am I to this chat", whoami, needs_admin=True, hidden=True))
     registry.add(Command("icsfile", "A calendar file", ics, hidden=True))
     return core.bot
 

@@ -10,6 +10,7 @@ from adapters.console.adapter import ConsoleAdapter
 from adapters.telegram.adapter import TelegramAdapter
 from bot.calendar.source import CalendarSource
 from bot.config import Settings
+from tests.fakes import PATIENCE
 from tests.fakes.telegram_api import FakeBotApi
 from tests.telegram.conftest import EVENTS, GROUP, TOKEN
 
@@ -38,4 +39,4 @@ async def test_app_answers_in_a_telegram_group(tmp_path: Path, api: FakeBotApi) 
         assert sent.chat_id == GROUP and sent.parse_mode == "HTML"
     finally:
         app.stopping.set()
-        assert await asyncio.wait_for(running, 10) == 0
+        assert await asyncio.wait_for(running, PATIENCE) == 0

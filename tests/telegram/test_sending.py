@@ -13,6 +13,7 @@ from adapters.telegram.adapter import TelegramAdapter, TelegramOptions
 from bot.announce.outbound import ChatGone, SendError
 from bot.chat.messages import ChatRef
 from bot.chat.reply import Bold, Paragraph, Reply, Text, text_reply
+from tests.fakes import PATIENCE
 from tests.fakes.telegram_api import Failure, FakeBotApi
 from tests.telegram.conftest import FAST, GROUP, TOKEN, Factory, RecordingStatus, build_core
 
@@ -174,7 +175,7 @@ async def test_unreachable_api_is_retried_with_backoff(
         logging.getLogger("adapters.telegram.adapter").removeHandler(retrying)
     assert not sending.done()  # two tries failed, and it is still trying
     await api.start()
-    receipt = await asyncio.wait_for(sending, 5)
+    receipt = await asyncio.wait_for(sending, PATIENCE)
     assert receipt.chat == CHAT
     assert len(api.sent) == 1
     assert "could not reach Telegram" in caplog.text
@@ -194,7 +195,7 @@ async def test_pool_timeout_never_left_us_so_it_is_retried(
 ) -> None:
     # One connection: while a slow send holds it, the next cannot even start (pool timeout).
     adapter = await make_adapter(
-        connection_pool_size=1, pool_timeout=0.1, read_timeout=2, network_attempts=6, backoff=0.1
+        connection_pool_size=1, pool_timeout=0.1, read_timeout=PATIENCE, network_attempts=6, backoff=0.1
     )
     other = ChatRef("telegram", "-100999")
     api.fail(Failure.slow(0.4), chat_id=GROUP)

@@ -57,7 +57,7 @@ async def test_command_menu_is_set_from_the_registry(api: FakeBotApi, telegram: 
     assert api.commands is not None
     names = [c["command"] for c in api.commands]
     assert names[:3] == ["help", "next", "events"]
-    assert "start" not in names and "whoami" not in names  # hidden commands stay off the menu
+    assert "start" not in names and "adminprobe" not in names  # hidden commands stay off the menu
 
 
 async def test_bot_still_runs_when_the_menu_cannot_be_set(api: FakeBotApi, make_adapter: Factory) -> None:
@@ -79,7 +79,7 @@ async def test_admin_rights_are_checked_only_for_commands_that_need_them(
     await api.wait_sent(1)
     assert api.calls_of("getChatMember") == []  # /next does not need it: no API call
     for user in (1, 2, 3):
-        api.user_message("/whoami", chat_id=GROUP, user_id=user)
+        api.user_message("/adminprobe", chat_id=GROUP, user_id=user)
     sent = await api.wait_sent(4)
     assert [s.text for s in sent[1:]] == ["admin=True user=1", "admin=False user=2", "admin=True user=3"]
     assert len(api.calls_of("getChatMember")) == 3
@@ -91,10 +91,10 @@ async def test_anonymous_admins_count_but_their_shared_user_id_never_does(
     group_as_sender = {"id": GROUP, "type": "supergroup", "title": "The group"}
     # Telegram marks the shared GroupAnonymousBot user as an admin; it must not matter.
     api.set_member(GROUP, ANONYMOUS_ADMIN_ID, "administrator")
-    api.user_message("/whoami", chat_id=GROUP, user_id=ANONYMOUS_ADMIN_ID, sender_chat=group_as_sender)
-    api.user_message("/whoami", chat_id=GROUP, user_id=ANONYMOUS_ADMIN_ID)
+    api.user_message("/adminprobe", chat_id=GROUP, user_id=ANONYMOUS_ADMIN_ID, sender_chat=group_as_sender)
+    api.user_message("/adminprobe", chat_id=GROUP, user_id=ANONYMOUS_ADMIN_ID)
     channel = {"id": -100777, "type": "channel", "title": "Some channel"}
-    api.user_message("/whoami", chat_id=GROUP, user_id=136817688, sender_chat=channel)
+    api.user_message("/adminprobe", chat_id=GROUP, user_id=136817688, sender_chat=channel)
     sent = await api.wait_sent(3)
     assert [s.text for s in sent] == [
         f"admin=True user={GROUP}",  # posted as the group itself: an anonymous admin
