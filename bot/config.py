@@ -61,7 +61,7 @@ def host_setting(env: Mapping[str, str], key: str = "HOST") -> str:
         return str(ipaddress.ip_address(raw))
     except ValueError:
         pass
-    if not _HOSTNAME.fullmatch(raw):
+    if not _HOSTNAME.fullmatch(raw) or raw.rsplit(".", 1)[-1].isdigit():  # 999.1.1.1: no IP, no name
         wanted = "an IP address such as 127.0.0.1 or 0.0.0.0, or a host name"
         raise SettingsError(key, f"must be {wanted}, got {_shown(raw)}")
     return raw
@@ -159,6 +159,8 @@ class CalendarRepoSettings:
 
 # ssh's scp-like form, `git@github.com:org/calendar.git`
 _SCP_LIKE = re.compile(r"[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+")
+_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?|\.[0-9]+")
+MAX_PULL_SECONDS = 86400
 _BAD_REF = re.compile(r"(^[-/.])|(/$)|(\.\.)|(@\{)|(//)|(\.lock$)|(\.$)|(/\.)|([\x00-\x20\x7f~^:?*\[\\])")
 
 
@@ -180,12 +182,11 @@ def calendar_repo_setting(env: Mapping[str, str]) -> CalendarRepoSettings | None
         wanted = "a path inside the repository such as events.yaml"
         raise SettingsError("CALENDAR_FILE", f"must be {wanted}, got {_shown(file)}")
     raw = env.get("CALENDAR_PULL_SECONDS", "").strip() or "60"
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = float("nan")
-    if not 0 < seconds < float("inf"):
-        raise SettingsError("CALENDAR_PULL_SECONDS", f"must be a positive number of seconds, got {_shown(raw)}")
+    # ASCII digits only: float() would also take "٣" or "1e308" (a fetch every 10^308 seconds)
+    seconds = float(raw) if _SECONDS.fullmatch(raw) else float("nan")
+    if not 0 < seconds <= MAX_PULL_SECONDS:
+        wanted = f"a positive number of seconds, at most {MAX_PULL_SECONDS} (a day)"
+        raise SettingsError("CALENDAR_PULL_SECONDS", f"must be {wanted}, got {_shown(raw)}")
     workdir = env.get("CALENDAR_WORKDIR", "").strip()
     if workdir:
         path = Path(workdir).expanduser()
@@ -242,7 +243,9 @@ class Settings:
         """Read and check every core setting; raises SettingsError naming the first bad one."""
         env = dict(os.environ if env is None else env)
         announce = env.get("ANNOUNCE_CHATS")
-        organisers = env.get("ORGANISERS")
+        organisers = env.get("ORGANISERS", "").strip() or None  # empty: events.yaml's, as when unset
+        if organisers is not None and not _csv(organisers):  # "," would silently make nobody an organiser
+            raise SettingsError("ORGANISERS", f"has no entry, such as console:local, got {_shown(organisers)}")
         public_url = url_setting(env, "PUBLIC_URL")
         return cls(
             events_file=Path(env.get("EVENTS_FILE") or "events.yaml"),

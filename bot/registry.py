@@ -153,7 +153,11 @@ def _rsvp_commands(rsvp: RsvpCommands) -> tuple[Command, ...]:
         Command("notgoing", "Say you can't come after all", rsvp.notgoing, usage="[meetup]"),
         Command("mine", "The meetups you said you are going to", rsvp.mine),
         Command(
-            "attendees", "Who is coming: counts, names, waitlist", rsvp.attendees, usage="[id]", organisers_only=True
+            "attendees",
+            "Who is coming: counts, names, waitlist",
+            rsvp.attendees,
+            usage="[meetup]",
+            organisers_only=True,
         ),
     )
 

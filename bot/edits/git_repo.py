@@ -77,6 +77,9 @@ def _environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+_GENERIC = "fatal: Could not read from remote repository."
+
+
 def run_git(
     args: Sequence[str],
     cwd: Path,
@@ -104,8 +107,9 @@ def run_git(
     out, err = proc.stdout.decode(errors="replace"), proc.stderr.decode(errors="replace")
     if proc.returncode != 0:
         lines = [line.strip() for line in (err or out).splitlines() if line.strip()]
-        why = next((line for line in reversed(lines) if line.startswith(("fatal:", "error:"))), None)
-        why = why or (lines[-1] if lines else f"exit status {proc.returncode}")
+        said = [line for line in lines if line.startswith(("fatal:", "error:"))]
+        specific = [line for line in said if line != _GENERIC]  # it follows the line that says why
+        why = (specific or said or lines or [f"exit status {proc.returncode}"])[-1]
         raise GitError(_hide(f"git {args[0]} failed: {why}", secrets), _hide(out + err, secrets))
     return out
 
@@ -185,7 +189,7 @@ class CalendarRepo:
     def reset(self) -> None:
         """The working copy and the local branch become the fetched remote branch (a commit of
         ours that did not reach the remote is dropped)."""
-        self.git("checkout", "-q", "-f", "-B", self.branch, self.remote_ref)
+        self.checkout(self.remote_ref)
 
     def last_good(self, valid: Callable[[str], bool], depth: int = 50) -> str | None:
         """The newest of the remote branch's last `depth` commits of the calendar file whose

@@ -32,7 +32,7 @@ from bot.rsvp.model import Attendee, Person, RsvpState
 from bot.rsvp.private import Sent, send_once
 from bot.rsvp.service import RsvpService
 from bot.rsvp.views import when
-from bot.wording import clip
+from bot.wording import clip, visible, without_controls
 
 if TYPE_CHECKING:
     from bot.store.guests import CheckIn, CheckInResult
@@ -130,6 +130,9 @@ class CheckIns:
         event, name = self._meetup_and_name(req)
         if event is None:
             return text_reply("There is no meetup to check people in to. Name it: /checkin <meetup id> <name>")
+        name = " ".join(without_controls(name).split())
+        if not visible(name):  # a zero-width space would be checked in as a walk-in with no name
+            return text_reply("Whom? /checkin <code>, or /checkin <name> (a full name, display name or @username).")
         people = await self.service.attendees(event)
         names = await self.service.full_names(a.person.key for a in people)
         rows = {c.user_key: c for c in await self.service.checkins(event)}

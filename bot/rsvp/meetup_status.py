@@ -11,6 +11,7 @@ cancelled one.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import date, datetime, time
 
@@ -22,9 +23,12 @@ from bot.chat.organisers import Organisers
 from bot.chat.reply import text_reply
 from bot.edits.contract import Author, CalendarEdit, EditFailed
 from bot.edits.writer import CalendarWriter
-from bot.wording import clip
+from bot.wording import clip, visible, without_controls
 
 log = logging.getLogger(__name__)
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits: \d would take ٢٠٢٧
+_CLOCK = re.compile(r"[0-9]{1,2}:[0-9]{2}")
+MAX_REASON = 300
 
 
 class MeetupStatus:
@@ -42,7 +46,10 @@ class MeetupStatus:
     async def cancel(self, req: Request) -> Answer:
         if not req.args:
             raise UsageError("Which meetup? Give its id or its number in /events, and a reason if you like.")
-        reason = req.arg_text.split(None, 1)[1].strip() if len(req.args) > 1 else None
+        reason = " ".join(without_controls(req.arg_text.split(None, 1)[1]).split()) if len(req.args) > 1 else None
+        reason = reason if reason and visible(reason) else None  # "()" in the commit and the notice
+        if reason and len(reason) > MAX_REASON:  # it goes into events.yaml's notes and every answer
+            return text_reply(f"That reason is {len(reason)} characters; please keep it under {MAX_REASON}.")
         from bot.edits.operations import SetStatus  # ruamel.yaml: loaded by the first edit, not at start
 
         return await self._edit(req, req.args[0], lambda e: SetStatus(e, EventStatus.CANCELLED, reason))
@@ -50,9 +57,11 @@ class MeetupStatus:
     async def move(self, req: Request) -> Answer:
         if len(req.args) != 3:
             raise UsageError("Which meetup, and to when? For example: /move 1 2027-01-26 19:00")
-        try:
+        try:  # the shapes first: fromisoformat also takes 19:00+05:00, 19:00:30, 19 or 2027-W05-2
+            if not (_DAY.fullmatch(req.args[1]) and _CLOCK.fullmatch(req.args[2])):
+                raise ValueError
             day = date.fromisoformat(req.args[1])
-            at = time.fromisoformat(req.args[2])
+            at = time.fromisoformat(req.args[2].zfill(5))
         except ValueError:
             raise UsageError(
                 f"“{clip(req.args[1])} {clip(req.args[2])}” is not a date and a time such as 2027-01-26 19:00."
@@ -77,7 +86,8 @@ class MeetupStatus:
         try:
             committed = await self.writer.edit(make(event.id), author)
         except EditFailed as error:
-            return text_reply(f"Nothing changed: {error}")
+            why = str(error)
+            return text_reply(f"Nothing changed: {why}" + ("" if why.endswith((".", "?", "!")) else "."))
         log.info("/%s %s by %s: %s", req.command, event.id, sender.key, committed.what)
         commit = f" (commit {committed.commit[:10]})" if committed.commit else ""
         return text_reply(f"✅ {event.title}: {committed.what}{commit}.")

@@ -21,7 +21,7 @@ from bot.chat.messages import IncomingMessage, UserRef
 from bot.chat.reply import Reply, text_reply
 from bot.rsvp.model import Person
 from bot.rsvp.service import RsvpService, user_of
-from bot.wording import clip
+from bot.wording import clip, visible, without_controls
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +37,8 @@ def ask_text(event: Event) -> str:
 
 def clean(text: str) -> str | None:
     """A full name as given: one line, spaces collapsed; None when empty, a command or too long."""
-    name = " ".join(text.split())
-    if not name or name.startswith("/") or len(name) > MAX_NAME:
+    name = " ".join(without_controls(text).split())
+    if not visible(name) or name.startswith("/") or len(name) > MAX_NAME:
         return None
     return name
 

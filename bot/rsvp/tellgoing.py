@@ -30,7 +30,7 @@ from bot.rsvp.private import Sent, send_once
 from bot.rsvp.service import RsvpService
 from bot.rsvp.views import when
 from bot.store.kinds import LedgerState
-from bot.wording import plural
+from bot.wording import plural, visible
 
 if TYPE_CHECKING:
     from bot.store.guests import ToldGoing
@@ -77,7 +77,9 @@ class TellGoing:
         rest = words[1] if waitlist and len(words) > 1 else ("" if waitlist else req.arg_text)
         meetup, _, text = rest.strip().partition(" ")
         text = text.strip()
-        if not meetup or not text:
+        if not waitlist and text.split(None, 1)[:1] == [WAITLIST_FLAG]:  # the flag after the meetup: a flag too
+            waitlist, text = True, text[len(WAITLIST_FLAG) :].strip()
+        if not meetup or not visible(text):  # a zero-width space alone would go to everyone as a blank message
             raise UsageError("Which meetup, and what to tell them? Say: /tellgoing 1 The room moved to floor 3.")
         event = handlers.find_event(req, meetup)
         if event is None:

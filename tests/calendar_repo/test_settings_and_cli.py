@@ -62,6 +62,9 @@ def test_defaults_and_the_working_folder_under_the_cache(tmp_path: Path) -> None
         ("CALENDAR_FILE", "/etc/events.yaml", "CALENDAR_FILE must be a path inside the repository"),
         ("CALENDAR_PULL_SECONDS", "0", "CALENDAR_PULL_SECONDS must be a positive number"),
         ("CALENDAR_PULL_SECONDS", "soon", "CALENDAR_PULL_SECONDS must be a positive number"),
+        ("CALENDAR_PULL_SECONDS", "٣", "CALENDAR_PULL_SECONDS must be a positive number"),  # float() takes it
+        ("CALENDAR_PULL_SECONDS", "1e308", "CALENDAR_PULL_SECONDS must be a positive number"),  # never pulls
+        ("CALENDAR_PULL_SECONDS", "86401", "CALENDAR_PULL_SECONDS must be a positive number"),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_it_without_the_credentials(name: str, value: str, wanted: str) -> None:
@@ -157,6 +160,15 @@ def test_last_commit_time_of_the_calendar(tmp_path: Path, remote: Remote) -> Non
     when = repo.last_commit_time()
     assert when is not None and when.tzinfo is not None
     assert last_commit_time(tmp_path, "events.yaml") is None  # not a git work tree
+
+
+def test_a_missing_local_repository_says_which_path(tmp_path: Path) -> None:
+    # git ends with "fatal: Could not read from remote repository.", which names nothing.
+    missing = tmp_path / "no-such-calendar"
+    env = {"CALENDAR_REPO": str(missing), "CALENDAR_WORKDIR": str(tmp_path / "w")}
+    done = meetup_bot("check", env=env, cwd=tmp_path)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    assert f"'{missing}' does not appear to be a git repository" in done.stderr, done.stderr
 
 
 def test_calendar_path_without_a_repository_is_the_events_file(tmp_path: Path) -> None:

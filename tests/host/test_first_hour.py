@@ -17,6 +17,7 @@ import pytest
 
 from adapters.cli import main
 from bot.chat.messages import ChatRef
+from bot.config import Settings, SettingsError
 from bot.proposals.model import Kind, Proposal, Status
 from tests.host.conftest import open_store, run_console
 from tests.rsvp.conftest import GROUP, ORGANISER, Chat, person
@@ -55,6 +56,17 @@ def test_organisers_setting_is_checked_at_start(events: Path, value: str, said: 
     assert done.returncode == 2
     [line] = done.stderr.strip().splitlines()  # one line, no traceback
     assert line.startswith("meetup-bot: ORGANISERS has a bad entry: ") and said in line
+
+
+def test_organisers_setting_with_no_entry() -> None:
+    # A stray comma would make nobody an organiser, in place of events.yaml's list: refused.
+    for bad in (",", " , ,"):
+        with pytest.raises(SettingsError, match=r"^ORGANISERS has no entry"):
+            Settings.from_env({"ORGANISERS": bad})
+    # Empty is unset, as for every other setting: events.yaml's organisers count.
+    assert Settings.from_env({"ORGANISERS": ""}).organisers is None
+    assert Settings.from_env({"ORGANISERS": "  "}).organisers is None
+    assert Settings.from_env({"ORGANISERS": "console:local,"}).organisers == ("console:local",)
 
 
 async def test_organisers_setting_that_is_well_formed_makes_the_console_an_organiser(

@@ -126,3 +126,16 @@ async def test_tellgoing_with_waitlist_flag_and_bad_input(chat: Chat) -> None:
     assert "Usage: /tellgoing" in await chat.say("/tellgoing tiny-night", ORGANISER, HERE)
     assert "No meetup with id" in await chat.say("/tellgoing nope hello", ORGANISER, HERE)
     assert "Nobody is going to Cafe Night" in await chat.say("/tellgoing cafe-night hello", ORGANISER, HERE)
+
+
+async def test_tellgoing_sends_no_blank_text_and_takes_the_flag_after_the_meetup(chat: Chat) -> None:
+    seated, waiting = person(1), person(2)
+    await chat.say("/going tiny-night", seated, GROUP)
+    await chat.say("/going tiny-night", waiting, GROUP)
+    for blank in ("\u200b", "\u200b\u2060 \ufeff", "\u202e\u202c"):  # invisible: no message to anyone
+        assert "Usage: /tellgoing" in await chat.say(f"/tellgoing tiny-night {blank}", ORGANISER, HERE)
+    assert all("From the organisers" not in t for t in chat.private(seated))
+    answer = await chat.say("/tellgoing tiny-night --waitlist Doors at 18:30", ORGANISER, HERE)
+    assert "Told everyone going and on the waitlist to Tiny Night: reached 2 people." in answer
+    [told] = [t for t in chat.private(waiting) if "Doors at 18:30" in t]
+    assert "--waitlist" not in told

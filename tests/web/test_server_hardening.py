@@ -203,7 +203,7 @@ def test_host_setting() -> None:
     assert Settings.from_env({"HOST": "127.0.0.1"}).host == "127.0.0.1"
     assert Settings.from_env({"HOST": "[::1]"}).host == "::1"
     assert Settings.from_env({"HOST": "localhost"}).host == "localhost"
-    for bad in ("127.0.0.1:8080", "a host", "http://x", "-x"):
+    for bad in ("127.0.0.1:8080", "a host", "http://x", "-x", "999.1.1.1", "10.0.0"):  # no IP, and no name
         with pytest.raises(SettingsError, match="HOST must be an IP address"):
             Settings.from_env({"HOST": bad})
 
