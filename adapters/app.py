@@ -27,6 +27,7 @@ from bot.store.kinds import SCHEMA_HEAD
 
 if TYPE_CHECKING:
     from adapters.web.server import HttpServer
+    from bot.proposals.model import Status
 
 log = logging.getLogger(__name__)
 
@@ -127,9 +128,7 @@ class App:
             store = as_deferred(self.announcements.store)
             answer_first = store is not None and store.ready(SCHEMA_HEAD)
             if not answer_first:
-                await self.announcements.open()  # tables exist before any chat can join or leave
-                # Accepts cut off by a crash are settled from the calendar file before anyone asks.
-                reconciled = await self.proposals.reconcile(self.clock())
+                reconciled = await self._open_store()  # before any chat can join, leave or ask
             if self.http is not None:
                 await self.http.start()  # every route is mounted by now
             for adapter in self.adapters:
@@ -147,8 +146,7 @@ class App:
                     await asyncio.to_thread(store.real)
                 finally:
                     sys.setswitchinterval(interval)
-                await self.announcements.open()
-                reconciled = await self.proposals.reconcile(self.clock())  # an accept begun since
+                reconciled = await self._open_store()  # settling an accept begun since
             await self.announcements.start(started)  # the started adapters are its senders
             await self.proposals.tell_reconciled(reconciled)  # their proposers, once
             self.ready.set()
@@ -178,6 +176,12 @@ class App:
             if self.http is not None:
                 await self.http.stop()
         return 0
+
+    async def _open_store(self) -> dict[int, Status]:
+        """The tables made or upgraded, then the accepts a crash cut off settled from the calendar
+        file; what was settled, told once the adapters run."""
+        await self.announcements.open()
+        return await self.proposals.reconcile(self.clock())
 
     def install_signal_handlers(self) -> None:
         loop = asyncio.get_running_loop()

@@ -52,7 +52,6 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Comman
 
 from adapters.telegram.adapter import TelegramAdapter, TelegramOptions
 from adapters.telegram.buttons import keyboard
-from adapters.telegram.in_flight import InFlightRequest
 from adapters.telegram.render import TelegramText, render
 from bot.assembly import assemble
 from bot.calendar.source import CalendarSource
@@ -126,18 +125,8 @@ async def start_bare(
     if card is not None:
         builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=0))
     o = TelegramOptions()
-    if not capped:
-        builder = builder.connection_pool_size(o.connection_pool_size)
-    else:  # as the adapter builds its request (adapters/telegram/adapter.py), with the same pool
-        builder = builder.request(
-            InFlightRequest(
-                connection_pool_size=o.connection_pool_size,
-                connect_timeout=o.connect_timeout,
-                read_timeout=o.read_timeout,
-                write_timeout=o.write_timeout,
-                pool_timeout=o.pool_timeout,
-            )
-        )
+    # Capped: the request the adapter sends through (adapters/telegram/adapter.py), the same pool.
+    builder = builder.request(o.send_request()) if capped else builder.connection_pool_size(o.connection_pool_size)
     app: Application = builder.build()  # type: ignore[type-arg]
     app.add_handler(CommandHandler("next", answer))
     await app.initialize()

@@ -102,6 +102,18 @@ class TelegramOptions:
     backoff: float = 0.5  # seconds before the second try; doubles each time
     edit_interval: float = DEFAULT_INTERVAL  # seconds between edits of one message (a card's count)
 
+    def send_request(self, httpx_kwargs: dict[str, Any] | None = None) -> InFlightRequest:
+        """The request the bot's sends go through: this pool and these timeouts, in flight at once
+        no more than the pool holds (bench/telegram.py builds its capped baseline with it too)."""
+        return InFlightRequest(
+            connection_pool_size=self.connection_pool_size,
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            write_timeout=self.write_timeout,
+            pool_timeout=self.pool_timeout,
+            httpx_kwargs=httpx_kwargs,
+        )
+
 
 class TelegramAdapter:
     platform = PLATFORM
@@ -154,16 +166,7 @@ class TelegramAdapter:
             .rate_limiter(rate_limiter if rate_limiter is not None else SendPacer(o.pace_burst, o.pace_overall_burst))
             .job_queue(None)  # our scheduler does the timing
             .concurrent_updates(OrderedUpdates(o.concurrent_updates))  # in order per person (ordering.py)
-            .request(
-                InFlightRequest(
-                    connection_pool_size=o.connection_pool_size,
-                    connect_timeout=o.connect_timeout,
-                    read_timeout=o.read_timeout,
-                    write_timeout=o.write_timeout,
-                    pool_timeout=o.pool_timeout,
-                    httpx_kwargs=tls,
-                )
-            )
+            .request(o.send_request(tls))
             .get_updates_request(HTTPXRequest(connection_pool_size=1, httpx_kwargs=tls))  # PTB's defaults
         )
         if api_url:
@@ -490,17 +493,9 @@ class TelegramAdapter:
             )
             return message
         assert isinstance(part, TelegramDocument)
-        if part.mime_type.startswith("image/"):  # shown as a picture (a check-in code's QR)
-            photo: Message = await bot.send_photo(
-                chat_id,
-                InputFile(part.content, filename=part.filename),
-                message_thread_id=thread,
-                caption=(part.caption_plain if plain else part.caption_html) or None,
-                parse_mode=mode,
-                reply_parameters=quote,
-            )
-            return photo
-        document: Message = await bot.send_document(
+        # An image is shown as a picture (a check-in code's QR); any other file as a document.
+        send_file = bot.send_photo if part.mime_type.startswith("image/") else bot.send_document
+        document: Message = await send_file(
             chat_id,
             InputFile(part.content, filename=part.filename),
             message_thread_id=thread,

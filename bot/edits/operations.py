@@ -50,9 +50,7 @@ class AddTalk:
 
     def apply(self, text: str, filename: str) -> EditResult:
         data = _load(text, filename)
-        event = _meetup(data, self.event_id, filename)
-        if event.is_cancelled:
-            raise EditFailed(f"{event.id} is cancelled.")
+        event = _meetup(data, self.event_id, filename, open_only=True)
         title = _one_line(self.title)
         if not title:
             raise EditFailed("The talk has no title.")
@@ -145,9 +143,7 @@ class SetVenue:
 
     def apply(self, text: str, filename: str) -> EditResult:
         data = _load(text, filename)
-        event = _meetup(data, self.event_id, filename)
-        if event.is_cancelled:
-            raise EditFailed(f"{event.id} is cancelled.")
+        event = _meetup(data, self.event_id, filename, open_only=True)
         if event.venue is not None:
             raise EditFailed(f"{event.id} already has a venue ({event.venue.name}); change it in {filename} by hand.")
         doc = Document(text, filename)
@@ -311,10 +307,13 @@ def _load(text: str, filename: str) -> CalendarData:
         raise EditFailed(f"{filename} does not load as it is, so I did not touch it:\n{exc}") from None
 
 
-def _meetup(data: CalendarData, event_id: str, filename: str) -> Event:
+def _meetup(data: CalendarData, event_id: str, filename: str, *, open_only: bool = False) -> Event:
+    """The meetup the edit is for; `open_only`: refused when cancelled (nothing is added to it)."""
     event = next((e for e in data.events if e.id == event_id), None)
     if event is None:
         raise EditFailed(f"No meetup {event_id} in {filename} (was it renamed or removed?).")
+    if open_only and event.is_cancelled:
+        raise EditFailed(f"{event.id} is cancelled.")
     return event
 
 

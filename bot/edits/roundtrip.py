@@ -74,12 +74,6 @@ def flow_seq(items: list[Any]) -> CommentedSeq:
     return seq
 
 
-def flow_map(pairs: dict[str, Any]) -> CommentedMap:
-    mapping = CommentedMap(pairs)
-    mapping.fa.set_flow_style()
-    return mapping
-
-
 def _emitter(mapping: int = 2, sequence: int = 4, offset: int = 2, width: int = WIDTH) -> YAML:
     emitter = YAML(typ="rt")
     emitter.width = max(width, 40)
@@ -178,9 +172,13 @@ class Document:
         if isinstance(last, tuple):
             key, value = last
             if _empty(value):  # `key:` with nothing after it: its position is the next token's
-                return self.text.index(":", key.end_mark.index) + 1
+                return self._after_colon(key)
             return self.end_of(value)
         return self.end_of(last)
+
+    def _after_colon(self, key: Node) -> int:
+        """Just after the `:` that ends a mapping key (where `key:` with no value has its value)."""
+        return self.text.index(":", key.end_mark.index) + 1
 
     def line_after(self, index: int) -> int:
         """The start of the line after the one `index` is on (a comment on that line stays with it)."""
@@ -226,7 +224,7 @@ class Document:
         if pair is None:
             self.add_pair(mapping, key, safe(value), after=after)
         elif _empty(pair[1]):
-            colon = self.text.index(":", pair[0].end_mark.index) + 1
+            colon = self._after_colon(pair[0])
             self.edits.append((colon, colon, " " + render_scalar(value, flow=bool(mapping.flow_style), quote=None)))
         else:
             self.set_scalar(pair[1], value, flow=bool(mapping.flow_style))
@@ -242,7 +240,7 @@ class Document:
         anchor = next((p for p in (self.get(mapping, k) for k in after) if p is not None), None)
         end = self.end_of(anchor[1]) if anchor and not _empty(anchor[1]) else None
         if anchor and end is None:
-            end = self.text.index(":", anchor[0].end_mark.index) + 1
+            end = self._after_colon(anchor[0])
         at = self.line_after(end if end is not None else self.end_of(mapping))
         offset, sequence = self._detect_seq(mapping)
         block = dump(CommentedMap({key: value}), _emitter(_step(mapping, 2), sequence, offset, WIDTH - column))
@@ -276,7 +274,7 @@ class Document:
         if mapping.flow_style:
             self.edits.append((value.start_mark.index, self.end_of(value), render_flow(new)))
             return
-        colon = self.text.index(":", knode.end_mark.index) + 1
+        colon = self._after_colon(knode)
         end = colon if _empty(value) else self.end_of(value)
         if end > colon:
             self.edits.append((colon, end, ""))
@@ -341,7 +339,7 @@ class Document:
         dash = " " * int(seq.start_mark.column)
         self.edits.append((start, end, f"{dash}{comment}\n" if comment.startswith("#") else ""))
         if len(items) == 1:
-            colon = self.text.index(":", knode.end_mark.index) + 1
+            colon = self._after_colon(knode)
             self.edits.append((colon, colon, " []"))
 
     def result(self) -> str:

@@ -16,7 +16,6 @@ The proposer is told the outcome once, through the delivery ledger (`proposal-de
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import os
 import signal
@@ -322,8 +321,8 @@ class ProposalCommands:
                 return text_reply(f"The calendar edit for {proposal.id} failed, and the calendar does not load now.")
             return await self._after_decision(req, proposal.number, event, "the calendar has it")
         _test_kill_point("written")
-        finished = functools.partial(self.store.proposals.finish_accept, owner=self.owner, at=req.now)
-        if not await asyncio.to_thread(finished, proposal.number):
+        finish = self.store.proposals.finish_accept
+        if not await asyncio.to_thread(finish, proposal.number, owner=self.owner, at=req.now):
             # Only this process moves its own `accepting` row (reconcile leaves a live one alone).
             log.error("%s left `accepting` while this process was accepting it", proposal.id)
             return await self._lost(proposal)
@@ -361,15 +360,13 @@ class ProposalCommands:
         reason = req.arg_text.partition(" ")[2].strip()[:1000] or None
         by = req.message.sender
         done = await asyncio.to_thread(
-            functools.partial(
-                self.store.proposals.decline,
-                proposal.number,
-                by=by.key,
-                name=by.display_name,
-                at=req.now,
-                reason=reason,
-                owner=self.owner,
-            )
+            self.store.proposals.decline,
+            proposal.number,
+            by=by.key,
+            name=by.display_name,
+            at=req.now,
+            reason=reason,
+            owner=self.owner,
         )
         if not done:
             return await self._lost(proposal)
@@ -447,8 +444,7 @@ class ProposalCommands:
             log.error("cannot tell whether %s reached the calendar: %s", p.id, exc)
             return None
         if data is not None and _in_calendar(data, p):
-            finished = functools.partial(self.store.proposals.finish_accept, owner=self.owner, at=now)
-            done = await asyncio.to_thread(finished, p.number)
+            done = await asyncio.to_thread(self.store.proposals.finish_accept, p.number, owner=self.owner, at=now)
             log.warning("%s: the calendar has it, so it is accepted (its accept was interrupted)", p.id)
             return Status.ACCEPTED if done else None
         done = await asyncio.to_thread(self.store.proposals.abandon_accept, p.number, row.owner)

@@ -116,21 +116,18 @@ class RsvpService:
     # ---- answers -------------------------------------------------------------------------------
 
     async def answer(self, calendar: Calendar, event: Event, user: UserRef, going: bool, now: datetime) -> Change:
+        person = person_of(user)
         async with self._people.hold(user.key):  # after a move-up message on its way to them
-            change = await asyncio.to_thread(self.store.rsvp.answer, event.id, person_of(user), going, event.seats, now)
+            change = await asyncio.to_thread(self.store.rsvp.answer, event.id, person, going, event.seats, now)
         self._tell_promoted(event, calendar.community, change.promoted)
         if change.changed and change.after is RsvpState.GOING:
             for hook in self.on_going:  # before the answer: the next message may answer what a hook asks
-                await hook(event, calendar.community, person_of(user))
+                await hook(event, calendar.community, person)
         return change
 
     def _seated(self, event: Event, community: Community, person: Person) -> None:
         for hook in self.on_going:
-            self._spawn(hook(event, community, person))
-
-    def spawn(self, job: Coroutine[object, object, object]) -> None:
-        """Run `job` in the background; `drain` waits for it (private messages on their way)."""
-        self._spawn(job)
+            self.spawn(hook(event, community, person))
 
     async def waitlist_position(self, event: Event, user: UserRef) -> int | None:
         return await asyncio.to_thread(self.store.rsvp.waitlist_position, event.id, user.key)
@@ -174,7 +171,7 @@ class RsvpService:
     def _tell_promoted(self, event: Event, community: Community, promoted: Sequence[Attendee]) -> None:
         for attendee in promoted:
             log.info("rsvp: %s moved up from the waitlist of %s", attendee.person.key, event.id)
-            self._spawn(self._tell_seat(event, community, attendee.person))
+            self.spawn(self._tell_seat(event, community, attendee.person))
 
     async def _tell_seat(self, event: Event, community: Community, person: Person) -> None:
         """The move-up message, if the person is still going when it is sent (their answers
@@ -187,7 +184,8 @@ class RsvpService:
             await self._tell(person, views.promoted(event, community), "promotion")
         self._seated(event, community, person)
 
-    def _spawn(self, job: Coroutine[object, object, object]) -> None:
+    def spawn(self, job: Coroutine[object, object, object]) -> None:
+        """Run `job` in the background; `drain` waits for it (private messages on their way)."""
         task = asyncio.get_running_loop().create_task(job)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -225,7 +223,7 @@ class RsvpService:
             asyncio.get_running_loop()
         except RuntimeError:
             return  # not serving yet: start() checks
-        self._spawn(self._check_cancelled(calendar))
+        self.spawn(self._check_cancelled(calendar))
 
     async def _check_cancelled(self, calendar: Calendar) -> None:
         try:
@@ -236,7 +234,7 @@ class RsvpService:
     def start(self, calendar: Calendar) -> None:
         """Serving with senders: tell about cancellations made while the bot was not running,
         and run the periodic jobs now and every PERIOD seconds."""
-        self._spawn(self._check_cancelled(calendar))
+        self.spawn(self._check_cancelled(calendar))
         if self.periodic and self._loop is None:
             self._stop = asyncio.Event()
             self._loop = asyncio.get_running_loop().create_task(self._every_period(), name="rsvp-periodic")

@@ -274,27 +274,17 @@ class FakeBotApi(UpdatesApi, FailuresApi, ButtonsApi):
         )
 
     async def _m_sendDocument(self, params: dict[str, Any]) -> Any:
-        document = params.get("document")
-        filename, content = document if isinstance(document, tuple) else (None, None)
-        return self._accept(
-            SentMessage(
-                "sendDocument",
-                params["chat_id"],
-                0,
-                caption=params.get("caption"),
-                parse_mode=params.get("parse_mode"),
-                message_thread_id=params.get("message_thread_id"),
-                filename=filename,
-                document=content,
-            )
-        )
+        return self._accept_file("sendDocument", params, params.get("document"))
 
     async def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
-        photo = params.get("photo")
-        filename, content = photo if isinstance(photo, tuple) else (None, None)
+        return self._accept_file("sendPhoto", params, params.get("photo"))
+
+    def _accept_file(self, method: str, params: dict[str, Any], upload: Any) -> dict[str, Any]:
+        """A file sent as a document or a photo; `upload` is (filename, bytes) when uploaded."""
+        filename, content = upload if isinstance(upload, tuple) else (None, None)
         return self._accept(
             SentMessage(
-                "sendPhoto",
+                method,
                 params["chat_id"],
                 0,
                 caption=params.get("caption"),

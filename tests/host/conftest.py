@@ -14,17 +14,14 @@ import pytest
 from PIL import Image
 
 from adapters.app import App
-from adapters.platforms import service_accounts
-from bot.assembly import assemble
 from bot.calendar.source import CalendarSource
 from bot.config import Settings
 from bot.rsvp import qr
 from bot.rsvp.checkin import CheckIns
 from bot.rsvp.tellgoing import TellGoing
 from bot.store.store import Store
-from tests.announcements.senders import RecordingSender
 from tests.fakes.clock import FixedClock
-from tests.rsvp.conftest import Chat
+from tests.rsvp.conftest import Chat, assembled
 from tests.rsvp.conftest import stores as stores  # two stores on one database (SQLite, PostgreSQL)
 
 CALENDAR = textwrap.dedent(
@@ -103,22 +100,8 @@ def open_store(db: Path) -> Store:
 async def chat(tmp_path: Path) -> AsyncIterator[Chat]:
     """The core assembled as `meetup-bot run` does, on the host calendar, sending through a
     RecordingSender (the far side of the Sender protocol)."""
-    clock = FixedClock(NOW)
-    source = CalendarSource.from_file(_write(tmp_path))
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
-        scheduler_enabled=False,
-        service_accounts=service_accounts(),
-    )
-    core = assemble(settings, source, clock)
-    await core.announcements.open()
-    sender = RecordingSender("telegram")
-    core.announcements.delivery.senders = {"telegram": sender}
-    try:
-        yield Chat(core, clock, source, sender)
-    finally:
-        await core.rsvp.drain()
-        await core.announcements.stop()
+    async with assembled(CalendarSource.from_file(_write(tmp_path)), tmp_path, NOW) as chat:
+        yield chat
 
 
 def _write(tmp_path: Path) -> Path:

@@ -4,9 +4,7 @@ assembles it on them."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,20 +12,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from adapters.platforms import service_accounts
 from bot.assembly import Core, assemble
 from bot.calendar.source import CalendarSource
 from bot.chat.messages import ChatRef, IncomingMessage, UserRef
 from bot.chat.reply import Reply
-from bot.config import Settings, database_url
+from bot.config import Settings
 from bot.proposals.model import Kind, Proposal, Status
 from bot.store.store import Store
 from tests.conftest import SHIPPED_EVENTS
 from tests.fakes.clock import FixedClock
+from tests.own_database import DATABASES, own_database
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)  # before the shipped 2027-01-19 meetup
 MEETUP = "2027-01-19-fast-packets"
 ORGANISER = UserRef("telegram", "42", "Olga Organiser")
@@ -48,25 +45,10 @@ def set_organisers_chat(path: Path, chat: str) -> None:
     path.write_text(body.replace("\n  announce: []\n", f"\n  announce: []\n  organisers_chat: {chat}\n", 1))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=DATABASES)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database URL for the bot: a SQLite file, or its own schema on TEST_DATABASE_URL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'bot.sqlite3'}"
-        return
-    if not PG_URL:
-        pytest.skip("TEST_DATABASE_URL is not set")
-    schema = f"prop_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(database_url({"DATABASE_URL": PG_URL}, Path("unused")))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
-    try:
-        yield database_url({"DATABASE_URL": url}, Path("unused"))
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    yield from own_database(request.param, tmp_path, "prop")
 
 
 def build(events: Path, db: str, clock: FixedClock, **settings: Any) -> Core:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -127,20 +128,30 @@ async def test_organisers_are_not_held_to_the_daily_limit(chat: Chat) -> None:
 # ---- decisions ------------------------------------------------------------------------------
 
 
-def _restore(pair: tuple[Chat, Chat], original: str) -> None:
+def _rounds(pair: tuple[Chat, Chat]) -> Iterator[tuple[int, Path]]:
+    """ROUNDS rounds, each on the calendar file as it was before the first (both processes
+    reload it): the round's number, and the file."""
     path = pair[0].core.bot.source.path
     assert path is not None
-    path.write_text(original, encoding="utf-8")
-    for c in pair:
-        c.core.bot.source.reload()
+    original = path.read_text(encoding="utf-8")
+    for n in range(ROUNDS):
+        path.write_text(original, encoding="utf-8")
+        for c in pair:
+            c.core.bot.source.reload()
+        yield n, path
 
 
 def _round_user(n: int) -> UserRef:
     return UserRef("telegram", str(5000 + n), f"Speaker {n}")
 
 
-def _notices(chat: Chat, user: UserRef) -> list[str]:
-    return [t for t in chat.sender.to(user.user_id) if GOOD_NEWS in t or BAD_NEWS in t]
+def _settled(pair: tuple[Chat, Chat], talk: Proposal, user: UserRef, path: Path) -> tuple[Status, bool, list[str]]:
+    """After a race on `talk`: its status in the store, whether the file has it, and what its
+    proposer was told (good or bad news) by either process."""
+    stored = pair[0].core.announcements.store.proposals.get(talk.number)
+    assert stored is not None
+    told = [t for c in pair for t in c.sender.to(user.user_id) if GOOD_NEWS in t or BAD_NEWS in t]
+    return stored.status, talk.title in talks_in_file(path), told
 
 
 async def test_accept_racing_decline_agree_in_store_file_and_messages(pair: tuple[Chat, Chat]) -> None:
@@ -148,28 +159,21 @@ async def test_accept_racing_decline_agree_in_store_file_and_messages(pair: tupl
     times: exactly one wins; the file has the talk exactly when the store says accepted; the
     proposer is told that one outcome once; the loser is told the truth."""
     first, second = pair
-    path = first.core.bot.source.path
-    assert path is not None
-    original = path.read_text(encoding="utf-8")
     outcomes = set()
-    for n in range(ROUNDS):
-        _restore(pair, original)
+    for n, path in _rounds(pair):
         user = _round_user(n)
         talk = seed_talk(first.core, f"Round {n} talk", user)
         accepted, declined = await asyncio.gather(
             first.say(f"/accept {talk.id} {MEETUP}", ORGANISER), second.say(f"/decline {talk.id}", SECOND_ORGANISER)
         )
-        stored = first.core.announcements.store.proposals.get(talk.number)
-        assert stored is not None
-        in_file = talk.title in talks_in_file(path)
-        told = _notices(first, user) + _notices(second, user)
-        outcomes.add(stored.status)
-        if stored.status is Status.ACCEPTED:
+        status, in_file, told = _settled(pair, talk, user, path)
+        outcomes.add(status)
+        if status is Status.ACCEPTED:
             assert in_file and "Accepted" in accepted, (n, accepted)
             assert f"{talk.id} is already accepted by Olga Organiser" in declined or "being accepted" in declined
             assert len(told) == 1 and GOOD_NEWS in told[0], told
         else:
-            assert stored.status is Status.DECLINED, stored.status
+            assert status is Status.DECLINED, status
             assert not in_file and "Declined" in declined, (n, declined)
             assert f"{talk.id} is already declined by Dana" in accepted, accepted
             assert len(told) == 1 and BAD_NEWS in told[0], told
@@ -181,26 +185,19 @@ async def test_withdraw_racing_accept_agree(pair: tuple[Chat, Chat]) -> None:
     not in the file and nobody hears it was accepted; an accepted one is in the file, the
     withdrawal is refused with that truth, and nobody hears "declined"."""
     first, second = pair
-    path = first.core.bot.source.path
-    assert path is not None
-    original = path.read_text(encoding="utf-8")
-    for n in range(ROUNDS):
-        _restore(pair, original)
+    for n, path in _rounds(pair):
         user = _round_user(n)
         talk = seed_talk(first.core, f"Round {n} talk", user)
         withdrawn, accepted = await asyncio.gather(
             first.say(f"/withdraw {talk.id}", user), second.say(f"/accept {talk.id} {MEETUP}", ORGANISER)
         )
-        stored = first.core.announcements.store.proposals.get(talk.number)
-        assert stored is not None
-        in_file = talk.title in talks_in_file(path)
-        told = _notices(first, user) + _notices(second, user)
+        status, in_file, told = _settled(pair, talk, user, path)
         assert not any(BAD_NEWS in t for t in told)
-        if stored.status is Status.WITHDRAWN:
+        if status is Status.WITHDRAWN:
             assert "Withdrawn" in withdrawn and not in_file and told == []
             assert f"{talk.id} was already withdrawn by its proposer" in accepted, accepted
         else:
-            assert stored.status is Status.ACCEPTED and in_file, (n, stored.status)
+            assert status is Status.ACCEPTED and in_file, (n, status)
             assert "Accepted" in accepted and "Withdrawn" not in withdrawn
             assert "being accepted right now" in withdrawn or "already accepted" in withdrawn, withdrawn
             assert len(told) == 1 and GOOD_NEWS in told[0]
@@ -211,11 +208,7 @@ async def test_two_processes_accepting_two_talks_keep_both(pair: tuple[Chat, Cha
     instant, 20 times: both talks are in the file every time (the writer's lock and
     compare-and-swap), and both are accepted in the store."""
     first, second = pair
-    path = first.core.bot.source.path
-    assert path is not None
-    original = path.read_text(encoding="utf-8")
-    for n in range(ROUNDS):
-        _restore(pair, original)
+    for n, path in _rounds(pair):
         one = seed_talk(first.core, f"Round {n} first", _round_user(2 * n))
         two = seed_talk(first.core, f"Round {n} second", _round_user(2 * n + 1))
         answers = await asyncio.gather(

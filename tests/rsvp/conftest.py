@@ -6,6 +6,7 @@ protocol); the platform tests drive the real adapters against the local fake API
 
 from __future__ import annotations
 
+import contextlib
 import textwrap
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -86,16 +87,17 @@ class Chat:
         return [text for key, text in self.sender.posted if key == f"{user.platform}:{user.user_id}"]
 
 
-@pytest.fixture
-async def chat(tmp_path: Path) -> AsyncIterator[Chat]:
-    clock = FixedClock(NOW)
-    source = CalendarSource(calendar())
+@contextlib.asynccontextmanager
+async def assembled(source: CalendarSource, tmp_path: Path, now: datetime = NOW) -> AsyncIterator[Chat]:
+    """The core on `source` and a SQLite file in `tmp_path`, as `meetup-bot run` assembles it,
+    sending through a RecordingSender; private messages on their way are drained at the end."""
+    clock = FixedClock(now)
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
         scheduler_enabled=False,
         service_accounts=service_accounts(),
     )
-    core = assemble(settings, source, clock)  # as `meetup-bot run` does
+    core = assemble(settings, source, clock)
     await core.announcements.open()
     sender = RecordingSender("telegram")
     core.announcements.delivery.senders = {"telegram": sender}  # what start() does with the adapters
@@ -105,6 +107,12 @@ async def chat(tmp_path: Path) -> AsyncIterator[Chat]:
         assert core.rsvp is not None
         await core.rsvp.drain()
         await core.announcements.stop()
+
+
+@pytest.fixture
+async def chat(tmp_path: Path) -> AsyncIterator[Chat]:
+    async with assembled(CalendarSource(calendar()), tmp_path) as chat:
+        yield chat
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -10,15 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.platforms import service_accounts
-from bot.assembly import assemble
 from bot.calendar.source import CalendarSource
-from bot.config import Settings
 from bot.rsvp.model import RsvpState
 from bot.rsvp.service import person_of
-from tests.announcements.senders import RecordingSender
-from tests.fakes.clock import FixedClock
-from tests.rsvp.conftest import NOW, Chat, calendar, person
+from tests.rsvp.conftest import NOW, Chat, assembled, calendar, person
 
 ONE_SEAT = """\
 community:
@@ -34,24 +29,11 @@ FREED = "A seat freed up"
 
 @pytest.fixture
 async def chat(tmp_path: Path) -> AsyncIterator[Chat]:
-    clock = FixedClock(NOW)
-    source = CalendarSource(calendar(ONE_SEAT))
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
-        scheduler_enabled=False,
-        service_accounts=service_accounts(),
-    )
-    core = assemble(settings, source, clock)  # as `meetup-bot run` does
-    await core.announcements.open()
-    sender = RecordingSender("telegram")
-    core.announcements.delivery.senders = {"telegram": sender}
-    try:
-        yield Chat(core, clock, source, sender)
-    finally:
-        assert core.rsvp is not None
-        sender.release.set()  # whatever a test held goes out before the core stops
-        await core.rsvp.drain()
-        await core.announcements.stop()
+    async with assembled(CalendarSource(calendar(ONE_SEAT)), tmp_path) as chat:
+        try:
+            yield chat
+        finally:
+            chat.sender.release.set()  # whatever a test held goes out before the core stops
 
 
 async def b_waitlisted_behind_a(chat: Chat) -> None:

@@ -266,6 +266,15 @@ async def http_slack(
 
 
 @pytest.fixture
+async def socket_slack(fake: FakeSlack, bot: Bot, registry: CommandRegistry) -> AsyncIterator[SlackAdapter]:
+    """The adapter started in Socket Mode against the fake (its WebSocket pushes the envelopes)."""
+    adapter = SlackAdapter(BOT_TOKEN, registry, app_token=APP_TOKEN, api_url=fake.api_url, drain_timeout=1.0)
+    await adapter.start(bot.handle)
+    yield adapter
+    await adapter.stop()
+
+
+@pytest.fixture
 def sender(fake: FakeSlack, registry: CommandRegistry, status: RecordingStatus) -> SlackAdapter:
     """An adapter used only to send (reminders): it needs no start()."""
     return SlackAdapter(

@@ -6,71 +6,36 @@ only after it; someone else is answered meanwhile."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-import aiohttp
 import pytest
 
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.ordering import order_key
-from adapters.web.server import HttpServer
-from bot.chat.commands import CommandRegistry
-from bot.chat.core import Bot
 from tests.fakes.slack_api import TEAM_ID, FakeSlack, block_actions
-from tests.slack.conftest import (
-    APP_TOKEN,
-    BOT_TOKEN,
-    NEXT_TITLE,
-    SIGNING_SECRET,
-    Gate,
-    HttpSlack,
-    dm,
-    event_callback,
-    slash_command,
-)
+from tests.slack.conftest import NEXT_TITLE, Gate, HttpSlack, dm, event_callback, slash_command
 
 Command = Callable[..., Awaitable[None]]  # sends one slash command as a given user; returns once acked
 
 
-@pytest.fixture
-async def socket_slack(fake: FakeSlack, bot: Bot, registry: CommandRegistry) -> AsyncIterator[SlackAdapter]:
-    adapter = SlackAdapter(BOT_TOKEN, registry, app_token=APP_TOKEN, api_url=fake.api_url, drain_timeout=1.0)
-    await adapter.start(bot.handle)
-    yield adapter
-    await adapter.stop()
-
-
 @pytest.fixture(params=["http", "socket"])
-async def send(
-    request: pytest.FixtureRequest, fake: FakeSlack, bot: Bot, registry: CommandRegistry
-) -> AsyncIterator[Command]:
-    """The adapter started in either mode (as tests/slack/conftest.py starts it), and a way to send."""
+def send(request: pytest.FixtureRequest, fake: FakeSlack) -> Command:
+    """The adapter started in either mode (tests/slack/conftest.py's `http_slack` or
+    `socket_slack`), and a way to send."""
     if request.param == "socket":
-        adapter = SlackAdapter(BOT_TOKEN, registry, app_token=APP_TOKEN, api_url=fake.api_url, drain_timeout=1.0)
-        await adapter.start(bot.handle)
+        request.getfixturevalue("socket_slack")
 
         async def over_socket(text: str, **overrides: Any) -> None:
             await fake.wait_ack(await fake.push("slash_commands", slash_command(text, **overrides)))
 
-        yield over_socket
-        await adapter.stop()
-        return
-    server = HttpServer("127.0.0.1", 0)
-    adapter = SlackAdapter(
-        BOT_TOKEN, registry, signing_secret=SIGNING_SECRET, api_url=fake.api_url, http_server=server, drain_timeout=1.0
-    )
-    await server.start()
-    await adapter.start(bot.handle)
-    async with aiohttp.ClientSession() as session:
-        http = HttpSlack(adapter, server, session)
+        return over_socket
+    http: HttpSlack = request.getfixturevalue("http_slack")
 
-        async def over_http(text: str, **overrides: Any) -> None:
-            assert (await http.command(text, **overrides)).status == 200  # the ack
+    async def over_http(text: str, **overrides: Any) -> None:
+        assert (await http.command(text, **overrides)).status == 200  # the ack
 
-        yield over_http
-    await adapter.stop()
-    await server.stop()
+    return over_http
 
 
 def texts(fake: FakeSlack) -> list[str]:

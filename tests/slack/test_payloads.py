@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,11 +17,10 @@ import pytest
 
 from adapters.slack.adapter import SlackAdapter
 from bot.chat.commands import CommandRegistry
-from bot.chat.core import Bot
 from bot.proposals.commands import form
 from bot.proposals.model import Kind
 from tests.fakes.slack_api import TEAM_ID, FakeSlack, block_actions, view_submission
-from tests.slack.conftest import APP_TOKEN, BOT_TOKEN, HttpSlack, event_callback, mention, slash_command
+from tests.slack.conftest import HttpSlack, event_callback, mention, slash_command
 
 Payload = dict[str, Any]
 
@@ -174,14 +173,6 @@ def test_every_form_the_bot_opens_names_a_form_command(registry: CommandRegistry
         command = registry.get(form(kind).command)
         assert command is not None and command.form
     assert sorted(c.name for c in registry if c.form) == ["host_form", "propose_form"]
-
-
-@pytest.fixture
-async def socket_slack(fake: FakeSlack, bot: Bot, registry: CommandRegistry) -> AsyncIterator[SlackAdapter]:
-    adapter = SlackAdapter(BOT_TOKEN, registry, app_token=APP_TOKEN, api_url=fake.api_url, drain_timeout=1.0)
-    await adapter.start(bot.handle)
-    yield adapter
-    await adapter.stop()
 
 
 async def test_socket_mode_acks_a_malformed_press_and_runs_nothing(

@@ -3,8 +3,6 @@ local WebSocket that pushes envelopes; the bot acks each one and answers via cha
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from adapters.base import StartError
@@ -13,14 +11,6 @@ from bot.chat.commands import CommandRegistry
 from bot.chat.core import Bot
 from tests.fakes.slack_api import FakeSlack
 from tests.slack.conftest import APP_TOKEN, BOT_TOKEN, NEXT_TITLE, event_callback, mention, slash_command
-
-
-@pytest.fixture
-async def socket_slack(fake: FakeSlack, bot: Bot, registry: CommandRegistry) -> AsyncIterator[SlackAdapter]:
-    adapter = SlackAdapter(BOT_TOKEN, registry, app_token=APP_TOKEN, api_url=fake.api_url, drain_timeout=1.0)
-    await adapter.start(bot.handle)
-    yield adapter
-    await adapter.stop()
 
 
 async def test_connects_with_the_app_token(socket_slack: SlackAdapter, fake: FakeSlack) -> None:
