@@ -41,6 +41,7 @@ def checkout(settings: CalendarRepoSettings) -> CalendarRepo:
 
     repo = settings.repo()
     CalendarWriter(repo.path, repo=repo).pull_now()
+    repo.check_file()  # a wrong CALENDAR_FILE is named, not the working folder's missing copy
     return repo
 
 

@@ -55,7 +55,7 @@ def assemble(
     rsvp = RsvpService(store, clock, notifier=notifier, calendar=lambda: source.current)
     # Sends in doubt (a crash mid-send, a timeout) are told to the organisers, with /resend.
     announcements.announcer.notify = lambda reply: notifier.to_organisers(source.current, reply)
-    source.on_change(lambda _old, new: rsvp.calendar_changed(new))  # a meetup cancelled: tell who said yes
+    source.on_change(lambda old, new: rsvp.calendar_changed(new, old))  # cancelled or moved: tell who said yes
     writer = calendar_writer(settings, source, calendar_lock(store))
     pull = None
     if writer is not None and writer.repo is not None and settings.calendar_repo is not None:

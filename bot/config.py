@@ -166,13 +166,12 @@ _BAD_REF = re.compile(r"(^[-/.])|(/$)|(\.\.)|(@\{)|(//)|(\.lock$)|(\.$)|(/\.)|([
 
 def calendar_repo_setting(env: Mapping[str, str]) -> CalendarRepoSettings | None:
     """CALENDAR_REPO, CALENDAR_BRANCH, CALENDAR_FILE, CALENDAR_PULL_SECONDS and CALENDAR_WORKDIR,
-    checked; None when CALENDAR_REPO is unset (the calendar is the local EVENTS_FILE)."""
+    checked; None when CALENDAR_REPO is unset (the calendar is the local EVENTS_FILE). The
+    companions are checked even then: a wrong one is one line at start, not a surprise on the day
+    CALENDAR_REPO is set."""
     url = env.get("CALENDAR_REPO", "").strip()
-    if not url:
-        return None
-    _check_repo_url(url)
-    if "://" not in url and not _SCP_LIKE.fullmatch(url):  # a local path: git runs in the working folder
-        url = str(Path(url).expanduser().absolute())
+    if url:
+        _check_repo_url(url)
     branch = env.get("CALENDAR_BRANCH", "").strip() or "main"
     if _BAD_REF.search(branch) or branch == "@":
         raise SettingsError("CALENDAR_BRANCH", f"must be a git branch name such as main, got {_shown(branch)}")
@@ -187,13 +186,36 @@ def calendar_repo_setting(env: Mapping[str, str]) -> CalendarRepoSettings | None
     if not 0 < seconds <= MAX_PULL_SECONDS:
         wanted = f"a positive number of seconds, at most {MAX_PULL_SECONDS} (a day)"
         raise SettingsError("CALENDAR_PULL_SECONDS", f"must be {wanted}, got {_shown(raw)}")
-    workdir = env.get("CALENDAR_WORKDIR", "").strip()
-    if workdir:
-        path = Path(workdir).expanduser()
-    else:  # one folder per repository; the hash is of the URL without its credentials
+    workdir = _workdir_setting(env)
+    if not url:
+        return None
+    if "://" not in url and not _SCP_LIKE.fullmatch(url):  # a local path: git runs in the working folder
+        url = str(Path(url).expanduser().absolute())
+    if workdir is None:  # one folder per repository; the hash is of the URL without its credentials
         base = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        path = base / "meetup-bot" / f"calendar-{hashlib.sha256(redact_url(url).encode()).hexdigest()[:12]}"
-    return CalendarRepoSettings(url, branch, str(PurePosixPath(*parts)), seconds, path)
+        workdir = base / "meetup-bot" / f"calendar-{hashlib.sha256(redact_url(url).encode()).hexdigest()[:12]}"
+    return CalendarRepoSettings(url, branch, str(PurePosixPath(*parts)), seconds, workdir)
+
+
+def _workdir_setting(env: Mapping[str, str]) -> Path | None:
+    """CALENDAR_WORKDIR: a folder (made by the first clone), or None for the default."""
+    raw = env.get("CALENDAR_WORKDIR", "").strip()
+    if not raw:
+        return None
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
+        raise SettingsError("CALENDAR_WORKDIR", f"must be a folder path without control characters, got {_shown(raw)}")
+    path = Path(raw).expanduser()
+    for at in (path, *path.parents):  # the nearest part that exists must be a folder to clone into
+        try:
+            if not (at.exists() or at.is_symlink()):
+                continue
+        except OSError:  # unreadable: the clone says why
+            break
+        if not at.is_dir():
+            where = "" if at == path else f" ({at} is not)"
+            raise SettingsError("CALENDAR_WORKDIR", f"must be a folder to clone into, got {_shown(raw)}{where}")
+        break
+    return path
 
 
 def _check_repo_url(url: str) -> None:

@@ -191,6 +191,14 @@ class CalendarRepo:
         ours that did not reach the remote is dropped)."""
         self.checkout(self.remote_ref)
 
+    def check_file(self) -> None:
+        """GitError naming CALENDAR_FILE when the fetched branch never had the calendar file (a
+        wrong setting; a file deleted by a push is the last good version's business)."""
+        if (self.workdir / self.file).is_file() or self.git("rev-list", "-1", self.remote_ref, "--", self.file).strip():
+            return
+        where = _hide(self.url, url_secrets(self.url))
+        raise GitError(f"CALENDAR_FILE names {self.file}, which is not in {where} on branch {self.branch}")
+
     def last_good(self, valid: Callable[[str], bool], depth: int = 50) -> str | None:
         """The newest of the remote branch's last `depth` commits of the calendar file whose
         content is `valid`, or None."""

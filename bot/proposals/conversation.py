@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bot.chat.reply import Bold, Heading, Reply, Text, paragraph
 from bot.proposals.model import ABSTRACT_MAX, FIELD_MAX, NOTES_MAX, TITLE_MAX, Kind
+from bot.wording import visible
 
 # An answer checker: the value to keep, or raises Invalid with what to say.
 Check = Callable[[str], str]
@@ -33,7 +34,7 @@ class Step:
 def _text(limit: int, what: str) -> Check:
     def check(answer: str) -> str:
         value = answer.strip()
-        if not value:
+        if not visible(value):  # zero-width spaces or bidi marks alone: a blank title on every card
             raise Invalid(f"The {what} cannot be empty.")
         if len(value) > limit:
             raise Invalid(f"That is {len(value)} characters; please keep the {what} to {limit}.")

@@ -5,7 +5,7 @@ Each is one calendar edit (bot/edits/operations.py: SetStatus, MoveMeetup) made 
 CALENDAR_REPO), which serves the new calendar at once. What follows a hand edit follows this one
 too, from the calendar source's change listeners: the new-meetup announcement of a confirmed
 meetup, the change notice of a moved one, the private word to everyone who said yes to a
-cancelled one.
+cancelled or moved one.
 """
 
 from __future__ import annotations

@@ -3,9 +3,12 @@
 Answers are taken until the meetup starts, never for a cancelled one. The store decides going
 or waitlist inside one transaction (bot/store/rsvp.py); this layer runs it off the event loop
 and tells people privately, through the Notifier, when they move up from the waitlist or when
-a meetup they said yes to is cancelled. A cancellation is told once per person: the delivery
-ledger's claim (`rsvp-cancelled:<meetup id>`, the person as the "chat") decides who sends it,
-across restarts and processes.
+a meetup they said yes to is cancelled or moved. A cancellation is told once per person: the
+delivery ledger's claim (`rsvp-cancelled:<meetup id>`, the person as the "chat") decides who sends
+it, across restarts and processes. A move of the start (date or time), seen as a served calendar
+replacing another (a `/move`, a hand edit, a pull), is told once per person per new start
+(`rsvp-moved:<meetup id>:<new start, UTC>`): a second move tells again, a restart or a second
+process seeing the same move does not.
 
 A move up is told later, in the background, so the person may have answered again meanwhile
 (a quick /going then /notgoing). Their answers and that message take one lock per person: the
@@ -22,7 +25,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from bot.announce.scheduler import process_owner
@@ -202,39 +205,64 @@ class RsvpService:
         """Tell everyone who said yes to a cancelled meetup that has not happened yet, once each."""
         told = 0
         for event in calendar.upcoming(now):
-            if not event.is_cancelled:
-                continue
-            people = [a for a in await self.attendees(event) if a.state is not RsvpState.NOT_GOING]
-            key = f"rsvp-cancelled:{event.id}"
-            for attendee in people:
-                who = attendee.person.key
-                if not await asyncio.to_thread(self.store.claim, key, who, self.owner):
-                    continue
-                if await self._tell(attendee.person, views.cancelled(event, calendar.community), "cancellation"):
-                    await asyncio.to_thread(self.store.mark_sent, key, who, self.owner)
-                    told += 1
-                else:
-                    await asyncio.to_thread(self.store.mark_failed, key, who, self.owner, "could not tell privately")
+            if event.is_cancelled:
+                reply = views.cancelled(event, calendar.community)
+                told += await self._tell_once(event, f"rsvp-cancelled:{event.id}", reply, "cancellation")
         return told
 
-    def calendar_changed(self, calendar: Calendar) -> None:
-        """A new calendar is served (a CalendarSource listener): a meetup may be cancelled now."""
+    async def tell_moved(self, old: Calendar, calendar: Calendar, now: datetime) -> int:
+        """Tell everyone who said yes to a meetup whose start differs from `old`'s, once each per
+        new start (a cancelled one is told it is cancelled instead)."""
+        told = 0
+        for event in calendar.upcoming(now):
+            before = old.get(event.id)
+            if event.is_cancelled or before is None or before.start == event.start:
+                continue
+            key = f"rsvp-moved:{event.id}:{event.start.astimezone(UTC).isoformat()}"
+            told += await self._tell_once(event, key, views.moved(event, before.start, calendar.community), "move")
+        return told
+
+    async def _tell_once(self, event: Event, key: str, reply: Reply, what: str) -> int:
+        """`reply` to each person going or waiting for `event`, under the ledger's `key`: how many were told now."""
+        told = 0
+        for attendee in await self.attendees(event):
+            if attendee.state is RsvpState.NOT_GOING:
+                continue
+            who = attendee.person.key
+            if not await asyncio.to_thread(self.store.claim, key, who, self.owner):
+                continue
+            if await self._tell(attendee.person, reply, what):
+                await asyncio.to_thread(self.store.mark_sent, key, who, self.owner)
+                told += 1
+            else:
+                await asyncio.to_thread(self.store.mark_failed, key, who, self.owner, "could not tell privately")
+        return told
+
+    def calendar_changed(self, calendar: Calendar, old: Calendar | None = None) -> None:
+        """A new calendar is served (a CalendarSource listener, given the one it replaces): a
+        meetup may be cancelled or moved now."""
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            return  # not serving yet: start() checks
-        self.spawn(self._check_cancelled(calendar))
+            return  # not serving yet: start() checks the cancellations
+        self.spawn(self._check_changed(calendar, old))
 
-    async def _check_cancelled(self, calendar: Calendar) -> None:
+    async def _check_changed(self, calendar: Calendar, old: Calendar | None) -> None:
         try:
             await self.tell_cancelled(calendar, self.clock())
         except Exception:
             log.exception("rsvp: telling people about cancelled meetups failed")
+        if old is None:
+            return
+        try:
+            await self.tell_moved(old, calendar, self.clock())
+        except Exception:
+            log.exception("rsvp: telling people about moved meetups failed")
 
     def start(self, calendar: Calendar) -> None:
         """Serving with senders: tell about cancellations made while the bot was not running,
         and run the periodic jobs now and every PERIOD seconds."""
-        self.spawn(self._check_cancelled(calendar))
+        self.spawn(self._check_changed(calendar, None))
         if self.periodic and self._loop is None:
             self._stop = asyncio.Event()
             self._loop = asyncio.get_running_loop().create_task(self._every_period(), name="rsvp-periodic")

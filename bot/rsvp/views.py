@@ -167,5 +167,18 @@ def cancelled(event: Event, community: Community) -> Reply:
     )
 
 
+def moved(event: Event, was: datetime, community: Community) -> Reply:
+    tz = community.timezone
+    return Reply(
+        (
+            Heading(f"📅 Moved: {event.title}"),
+            paragraph(
+                f"The meetup you said you would come to is now on {views.short_time(event.start, tz)} "
+                f"(it was {views.short_time(was, tz)}). Can't make it now? /notgoing {event.id} frees your place."
+            ),
+        )
+    )
+
+
 def paragraph_reply(text: str) -> Reply:
     return Reply((paragraph(text),))

@@ -75,6 +75,32 @@ def test_a_bad_setting_is_one_line_naming_it_without_the_credentials(name: str, 
     assert TOKEN not in str(bad.value)
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "wanted"),
+    [
+        ("CALENDAR_PULL_SECONDS", "abc", "CALENDAR_PULL_SECONDS must be a positive number"),
+        ("CALENDAR_BRANCH", "feature..x", "CALENDAR_BRANCH must be a git branch name"),
+        ("CALENDAR_FILE", "../events.yaml", "CALENDAR_FILE must be a path inside the repository"),
+        ("CALENDAR_WORKDIR", "{a file}", "CALENDAR_WORKDIR must be a folder to clone into"),
+        ("CALENDAR_WORKDIR", "{a file}/work", "CALENDAR_WORKDIR must be a folder to clone into"),
+        ("CALENDAR_WORKDIR", "work\nfolder", "CALENDAR_WORKDIR must be a folder path without control characters"),
+    ],
+)
+def test_a_bad_companion_is_one_line_without_calendar_repo_too(
+    tmp_path: Path, name: str, value: str, wanted: str
+) -> None:
+    (tmp_path / "notes.txt").write_text("a file, not a folder\n", encoding="utf-8")
+    value = value.replace("{a file}", str(tmp_path / "notes.txt"))
+    with pytest.raises(SettingsError) as bad:
+        Settings.from_env({name: value})  # no CALENDAR_REPO
+    assert str(bad.value).startswith(wanted) and "\n" not in str(bad.value)
+    assert Settings.from_env({name: ""}).calendar_repo is None  # unset: the defaults, nothing to check
+    assert Settings.from_env({"CALENDAR_WORKDIR": str(tmp_path / "new" / "work")}).calendar_repo is None
+    # `meetup-bot run` stops at start with that one line, before reading any calendar.
+    done = meetup_bot("run", env={name: value, "EVENTS_FILE": str(tmp_path / "none.yaml")}, cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr == f"meetup-bot: {bad.value}\n", done.stderr
+
+
 def test_the_token_is_a_secret_of_the_settings() -> None:
     settings = Settings.from_env({"CALENDAR_REPO": UNREACHABLE})
     assert TOKEN in settings.secrets()
@@ -108,6 +134,26 @@ def test_an_unreachable_repository_is_one_line_without_the_token(tmp_path: Path)
         assert done.stderr.count("\n") == 1 and "cannot read the calendar repository" in done.stderr, done.stderr
         assert TOKEN not in done.stderr + done.stdout
     assert not (tmp_path / "work" / ".git" / "config").read_text().count(TOKEN)  # never written to disk
+
+
+def test_a_calendar_file_not_in_the_repository_names_the_setting(
+    tmp_path: Path, remote: Remote, repo_env: dict[str, str]
+) -> None:
+    env = {**repo_env, "CALENDAR_FILE": "nosuch.yaml", "CALENDAR_REPO": f"file://{remote.bare}"}
+    named = f"CALENDAR_FILE names nosuch.yaml, which is not in file://{remote.bare} on branch main"
+    wanted = f"meetup-bot: cannot read the calendar repository: {named}\n"
+    for args in (["check"], ["run"], ["export", "--format", "json"]):
+        done = meetup_bot(*args, env=env, cwd=tmp_path)
+        assert (done.returncode, done.stderr) == (1, wanted), (args, done.stderr)
+    # With credentials in the URL, they are not in the line.
+    with pytest.raises(GitError) as missing:
+        CalendarRepo(f"file://{remote.bare}", "main", "nosuch.yaml", tmp_path / "work").check_file()
+    assert "CALENDAR_FILE names nosuch.yaml" in str(missing.value)
+    shown = CalendarRepo(UNREACHABLE, "main", "nosuch.yaml", tmp_path / "work")
+    with pytest.raises(GitError) as redacted:
+        shown.check_file()
+    assert TOKEN not in str(redacted.value) and "https://[redacted]@127.0.0.1:9/" in str(redacted.value)
+    CalendarRepo(str(remote.bare), "main", "events.yaml", tmp_path / "work").check_file()  # there: nothing said
 
 
 def test_import_posts_pushes_one_commit(tmp_path: Path, remote: Remote, repo_env: dict[str, str]) -> None:

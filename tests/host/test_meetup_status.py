@@ -97,6 +97,8 @@ async def test_confirm_move_and_cancel_are_commits_followed_by_what_a_hand_edit_
         said = await asyncio.wait_for(console.shows("[to console:local]", 2), 20)  # the change notice
         notice = said[said.rindex("[to console:local]") :]
         assert "27 Jan" in notice
+        said = await asyncio.wait_for(console.shows("📅 Moved: Planned One"), 20)  # to who said yes, privately
+        assert "now on Wed 27 Jan 2027, 19:30 (it was Tue 26 Jan 2027, 19:00)" in said
 
         console.type("/cancelmeetup planned-one The venue fell through")
         await asyncio.wait_for(console.shows("cancelled it (The venue fell through)"), 10)
@@ -154,3 +156,36 @@ async def test_an_accept_that_fills_the_last_need_suggests_confirm(tmp_path: Pat
     finally:
         await core.rsvp.drain()
         await core.announcements.stop()
+
+
+async def test_a_moved_meetup_tells_who_said_yes_privately_once_per_move(tmp_path: Path) -> None:
+    from tests.rsvp.conftest import CALENDAR as RSVP
+    from tests.rsvp.conftest import assembled, calendar, person
+
+    moved = calendar(RSVP.replace("start: 2027-01-19 19:00, capacity: 2", "start: 2027-01-20 19:30, capacity: 2"))
+    again = calendar(RSVP.replace("start: 2027-01-19 19:00, capacity: 2", "start: 2027-01-21 19:30, capacity: 2"))
+    async with assembled(CalendarSource(calendar()), tmp_path) as chat:
+        for n in (1, 2, 3):
+            await chat.say("/going tiny", person(n))  # two going, one waiting
+        await chat.say("/notgoing tiny", person(4))
+        await chat.say("/going open", person(5))
+        chat.source.replace(moved)  # what /move or a hand edit of the start brings
+        await chat.rsvp.drain()
+        for n in (1, 2, 3):
+            told = [t for t in chat.private(person(n)) if "📅 Moved: Tiny Meetup" in t]
+            assert len(told) == 1 and "now on Wed 20 Jan 2027, 19:30 (it was Tue 19 Jan 2027, 19:00)" in told[0]
+        assert chat.private(person(4)) == [] and chat.private(person(5)) == []
+        chat.source.replace(moved)  # a reload with nothing moved: nobody is told again
+        chat.rsvp.start(moved)
+        await chat.rsvp.drain()
+        assert sum(len(chat.private(person(n))) for n in (1, 2, 3)) == 3
+        chat.source.replace(again)  # a second move: told again
+        await chat.rsvp.drain()
+        for n in (1, 2, 3):
+            _, second = chat.private(person(n))
+            assert "now on Thu 21 Jan 2027, 19:30 (it was Wed 20 Jan 2027, 19:30)" in second
+    # After a restart (or in a second process) the same move seen again tells nobody twice.
+    async with assembled(CalendarSource(moved), tmp_path) as chat:
+        chat.source.replace(again)
+        await chat.rsvp.drain()
+        assert chat.sender.posted == []

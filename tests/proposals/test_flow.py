@@ -197,3 +197,25 @@ async def test_withdraw_and_forget(chat: Chat) -> None:
     assert "2 submissions (talk proposals and venue offers)" in forgot
     assert chat.core.announcements.store.proposals.find() == []
     assert "Nothing to forget" in await chat.say("/forget")
+
+
+async def test_an_answer_of_invisible_characters_alone_is_empty(chat: Chat) -> None:
+    from bot.proposals.conversation import check_all
+    from bot.proposals.model import Kind
+
+    invisible = ("\u200b", "\u200f\u200e", " \u2066\u200b\u2069 ", "\ufeff")  # zero-width, bidi marks, BOM
+    await chat.say("/propose")
+    for answer in invisible:
+        said = await chat.say(answer)
+        assert "The title cannot be empty." in said and "1/4" in said
+    assert "2/4" in await chat.say("XDP\u200b for beginners")  # visible text with one inside is kept
+    await chat.say("An abstract.")
+    said = await chat.say("\u200b\u200b")
+    assert "The name cannot be empty." in said and "3/4" in said
+    assert "Stopped" in await chat.say("/cancel")
+    await chat.say("/host")
+    said = await chat.say("\u200f")
+    assert "The name cannot be empty." in said and "1/4" in said
+    _, problems = check_all(Kind.VENUE, {"name": "\u200b", "address": "1 Main St", "capacity": "80", "notes": "-"})
+    assert problems == ["Venue: The name cannot be empty."]  # the Slack form is checked alike
+    assert chat.core.announcements.store.proposals.find() == []
