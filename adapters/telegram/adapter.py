@@ -398,7 +398,7 @@ class TelegramAdapter:
         return await edit_message(self, chat, message_id, reply)
 
     async def _send_reply(self, chat: ChatRef, reply: Reply, reply_to: int | None = None) -> SendReceipt:
-        parts = render(reply)
+        parts = _render(reply)
         ids: list[str] = []
         target = chat
         for index, part in enumerate(parts):
@@ -488,7 +488,7 @@ class TelegramAdapter:
                 parse_mode=mode,
                 message_thread_id=thread,
                 reply_parameters=quote,
-                link_preview_options=LinkPreviewOptions(is_disabled=True) if preview_off else None,
+                link_preview_options=_NO_PREVIEW if preview_off else None,
                 reply_markup=keyboard(part.buttons, self.username),
             )
             return message
@@ -509,6 +509,26 @@ class TelegramAdapter:
         # Reported by the exception; the caller (Delivery) tells the ChatStatus, the one writer.
         log.warning("Telegram chat %s is gone (%s)", chat.key, reason)
         return ChatGone(f"{chat.key}: {reason}")
+
+
+# Replies rendered, by the Reply object: the core gives back the same card while its count is the
+# same (bot/rsvp/views.py `with_rsvp`), so a run of /next renders it once. Parts are frozen.
+# Files are not kept (a document's bytes would stay in memory).
+_RENDERS: dict[int, tuple[Reply, tuple[TelegramPart, ...]]] = {}
+_RENDERS_KEPT = 256  # a bound: one-off answers pass through once each
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # PTB's objects are immutable: one serves every send
+
+
+def _render(reply: Reply) -> tuple[TelegramPart, ...]:
+    kept = _RENDERS.get(id(reply))
+    if kept is not None and kept[0] is reply:  # ids are reused once freed
+        return kept[1]
+    parts = tuple(render(reply))
+    if all(isinstance(part, TelegramText) for part in parts):
+        if len(_RENDERS) >= _RENDERS_KEPT:
+            _RENDERS.clear()
+        _RENDERS[id(reply)] = (reply, parts)
+    return parts
 
 
 def _retry_after_seconds(exc: RetryAfter) -> float:

@@ -33,7 +33,8 @@ class OrderedUpdates(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         # PTB starts one task per update, in the order it fetched them, and the first thing
         # each does is call this: `run` takes the key's place before its first await.
-        await self.order.run(update_key(update), coroutine)
+        # `reserve(...).run` rather than `KeyedSerial.run`: one coroutine less on every resumption.
+        await self.order.reserve(update_key(update)).run(coroutine)
 
     async def initialize(self) -> None:
         pass

@@ -41,9 +41,11 @@ class Bot:
         self.interceptors = tuple(interceptors)
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
+        # One calendar and one instant for the whole answer, read once (this runs on every message).
+        calendar, now = self.source.current, self.clock()
         for intercept in self.interceptors:
             try:
-                taken = await intercept(message, self.source.current, self.clock())
+                taken = await intercept(message, calendar, now)
             except Exception:
                 log.exception("an interceptor failed on a message in %s", message.chat.key)
                 return [failure(message, SORRY)]
@@ -67,8 +69,8 @@ class Bot:
             command=command.name,
             args=args,
             arg_text=arg_text,
-            now=self.clock(),
-            calendar=self.source.current,
+            now=now,
+            calendar=calendar,
         )
         try:
             answer = await command.handler(request)
