@@ -64,7 +64,12 @@ class TellGoing:
         self.senders = senders
         self._organisers = organisers
         self.notifier = notifier
-        self._running: set[str] = set()  # keys this process is fanning out now
+        # Keys this process is fanning out, from their recording until they are marked finished.
+        # `_books` is held while a text is recorded, while one is marked finished, and while the
+        # periodic job reads the unfinished ones and takes its own: so that job never takes a
+        # fan-out running here (just recorded, or finishing), nor one another of its runs took.
+        self._running: set[str] = set()
+        self._books = asyncio.Lock()
         self._limit = asyncio.Semaphore(MAX_IN_FLIGHT)
 
     async def tellgoing(self, req: Request) -> Answer:
@@ -86,22 +91,27 @@ class TellGoing:
             return text_reply(handlers.no_such_meetup(meetup))
         if len(text) > MAX_TEXT:
             return text_reply(f"That is {len(text)} characters; please keep it under {MAX_TEXT}.")
-        told = await asyncio.to_thread(self.store.guests.add_told, event.id, text, sender.key, waitlist, req.now)
+        async with self._books:
+            told = await asyncio.to_thread(self.store.guests.add_told, event.id, text, sender.key, waitlist, req.now)
+            self._running.add(told.key)
         log.info("/tellgoing %s by %s", told.key, sender.key)
         reach = await self.fan_out(told, event, req.calendar.community)
         return answer(told, event, req.calendar.community, reach)
 
     async def fan_out(self, told: ToldGoing, event: Event, community: Community) -> Reach:
-        """Send `told` to each person it is for, once each (safe to run again), then mark it done."""
+        """Send `told` (its key taken into `_running` by the caller) to each person it is for,
+        once each (safe to run again), then mark it done."""
+        try:
+            return await self._fan_out(told, event, community)
+        finally:
+            self._running.discard(told.key)  # finished, or failed: a later periodic run finishes it
+
+    async def _fan_out(self, told: ToldGoing, event: Event, community: Community) -> Reach:
         wanted = (RsvpState.GOING, RsvpState.WAITLIST) if told.waitlist else (RsvpState.GOING,)
         people = [a.person for a in await self.service.attendees(event) if a.state in wanted]
         names = await self.service.full_names(p.key for p in people)
         reply = message(told, event, community)
-        self._running.add(told.key)
-        try:
-            results = await asyncio.gather(*(self._one(told.key, p, reply) for p in people))
-        finally:
-            self._running.discard(told.key)
+        results = await asyncio.gather(*(self._one(told.key, p, reply) for p in people))
         # What each person has, by the ledger: it also knows the sends of a run a restart cut short.
         states = {row.chat_key: row.state for row in await asyncio.to_thread(self.store.ledger_rows, told.key)}
         reach = Reach()
@@ -115,7 +125,9 @@ class TellGoing:
                 reach.uncertain.append(shown)
             else:
                 reach.unreachable.append(shown)
-        await asyncio.to_thread(self.store.guests.finish_told, told, self.service.clock())
+        async with self._books:
+            await asyncio.to_thread(self.store.guests.finish_told, told, self.service.clock())
+            self._running.discard(told.key)
         return reach
 
     async def _one(self, key: str, person: Person, reply: Reply) -> Sent:
@@ -126,18 +138,24 @@ class TellGoing:
     async def resume(self, calendar: Calendar, now: datetime) -> int:
         """The periodic job: finish fan-outs a restart cut short; the organisers hear the outcome."""
         finished = 0
-        for told in await asyncio.to_thread(self.store.guests.unfinished_told):
-            event = calendar.get(told.event_id)
-            if told.key in self._running:
-                continue
-            if event is None:
-                await asyncio.to_thread(self.store.guests.finish_told, told, now)
-                continue
-            reach = await self.fan_out(told, event, calendar.community)
-            finished += 1
-            log.info("/tellgoing %s finished after a restart: %d more sent", told.key, reach.sent)
-            report = answer(told, event, calendar.community, reach, resumed=True)
-            await self.notifier.to_organisers(calendar, report)
+        async with self._books:
+            mine = [t for t in await asyncio.to_thread(self.store.guests.unfinished_told) if t.key not in self._running]
+            self._running.update(t.key for t in mine)
+        try:
+            for told in mine:
+                event = calendar.get(told.event_id)
+                if event is None:
+                    async with self._books:
+                        await asyncio.to_thread(self.store.guests.finish_told, told, now)
+                        self._running.discard(told.key)
+                    continue
+                reach = await self.fan_out(told, event, calendar.community)
+                finished += 1
+                log.info("/tellgoing %s finished after a restart: %d more sent", told.key, reach.sent)
+                report = answer(told, event, calendar.community, reach, resumed=True)
+                await self.notifier.to_organisers(calendar, report)
+        finally:  # a failure part way: those not reached yet are for the next run
+            self._running.difference_update(t.key for t in mine)
         return finished
 
 

@@ -139,3 +139,22 @@ async def test_tellgoing_sends_no_blank_text_and_takes_the_flag_after_the_meetup
     assert "Told everyone going and on the waitlist to Tiny Night: reached 2 people." in answer
     [told] = [t for t in chat.private(waiting) if "Doors at 18:30" in t]
     assert "--waitlist" not in told
+
+
+async def test_a_periodic_run_during_tellgoing_never_resends_nor_reports_a_restart(chat: Chat) -> None:
+    """The periodic job finishes fan-outs a restart cut short; one running in this process at the
+    same moment (just recorded, or finishing) is not one of those: nobody hears of a restart,
+    the organiser's answer has nobody in doubt. Raced many times, so both windows are hit."""
+    for n in (1, 2, 3):
+        await chat.say("/going cafe-night", person(n), GROUP)
+    await chat.say("/whoami", ORGANISER, HERE)
+    for round_ in range(40):
+        text = f"{TEXT} ({round_})"
+        answer, _, _ = await asyncio.gather(
+            chat.say(f"/tellgoing cafe-night {text}", ORGANISER, HERE),
+            chat.rsvp.run_periodic(),
+            chat.rsvp.run_periodic(),
+        )
+        assert "reached 3 people" in answer and "In doubt" not in answer, answer
+        assert all(len([t for t in chat.private(person(n)) if text in t]) == 1 for n in (1, 2, 3))
+    assert not [t for t in chat.private(ORGANISER) if "Finished after a restart" in t]
