@@ -28,6 +28,7 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
+from yarl import URL
 
 from adapters.base import StartError
 from adapters.terminal_text import for_terminal
@@ -182,12 +183,16 @@ class HttpServer:
             return None
         if await self._page_at(request, path + "/") is None:
             return None
-        location = path + "/" + (f"?{request.query_string}" if request.query_string else "")
+        # Encoded again: the decoded path may hold what a header cannot (a %0A would be a newline).
+        query = request.rel_url.raw_query_string
+        location = URL.build(path=path + "/").raw_path + (f"?{query}" if query else "")
         return web.Response(status=301, headers={"Location": location})
 
     async def _page_at(self, request: web.Request, path: str) -> web.StreamResponse | None:
-        """What GET `path` answers, if that is a success; None otherwise."""
-        inner = request.clone(rel_url=path)
+        """What GET `path` (decoded, as `request.path` is) answers, if that is a success; None otherwise."""
+        # URL.build keeps the path as it is: a str would be decoded a second time (%2573 -> %73 -> s)
+        # and lose what yarl strips (%0A), finding a page at a path that has none.
+        inner = request.clone(rel_url=URL.build(path=path))
         match = await self.app.router.resolve(inner)
         if match.http_exception is not None:
             return None

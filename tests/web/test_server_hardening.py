@@ -168,6 +168,20 @@ async def test_a_page_without_its_slash_redirects_and_index_html_serves_it(serve
         assert (await get(server, path))[0] == 404, path
 
 
+async def test_a_path_is_decoded_once_when_looking_for_its_page(
+    server: HttpServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`/talks%0A` is not `/talks` (the newline once went into the Location header: an
+    unhandled exception and a dropped connection), nor is `/talk%2573` `/talks`."""
+    for path in ("/talks%0A", "/talks%0D%0A", "/talk%2573", "/%2574alks/index.html"):
+        answer = await raw(server, f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        assert answer.startswith(b"HTTP/1.1 404 "), (path, answer[:200])
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    # What is really a page without its slash still redirects, the path encoded as it came.
+    status, headers, _ = await get(server, "/tal%6Bs?q=a%20b")
+    assert status == 301 and headers["Location"] == "/talks/?q=a%20b"
+
+
 async def test_not_found_is_a_small_html_page_with_a_link_home(server: HttpServer) -> None:
     for path in ("/no/such/page", "/events/no-such-meetup/"):
         status, headers, body = await get(server, path)

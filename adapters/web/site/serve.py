@@ -62,8 +62,7 @@ class SiteRoutes:
     def mount(self, server: HttpServer) -> None:
         for path in ("/", *SECTIONS, "/events/{event_id}/", "/speakers/{speaker_id}/"):
             server.add_route("GET", path, self.page)
-        for section in SECTIONS:
-            server.add_route("GET", section.rstrip("/"), self.slash)
+        # `/talks` and the like are redirected to their page by the server (it keeps the query).
         server.add_route("GET", "/static/{name}", self.asset)
         server.add_route("GET", f"/{SHARE_IMAGE}", self.image)
         server.add_route("GET", f"/events/{{event_id}}/{SHARE_IMAGE}", self.image)
@@ -125,9 +124,6 @@ class SiteRoutes:
                 body = await asyncio.to_thread(share_image.event_image, event, calendar.community)
             self._keep(calendar, key, body)
         return _respond(request, body, PNG_TYPE)
-
-    async def slash(self, request: web.Request) -> web.StreamResponse:
-        raise web.HTTPMovedPermanently(request.path + "/")
 
     async def asset(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
