@@ -84,7 +84,4 @@ def repo_for(path: Path, env: Mapping[str, str] | None = None) -> CalendarRepo |
     """The CALENDAR_REPO working folder whose calendar `path` is, if it is one (a writer pushes
     there); None for a local file."""
     settings = calendar_repo_setting(os.environ if env is None else env)
-    if settings is None:
-        return None
-    repo = settings.repo()
-    return repo if repo.path.absolute() == path.absolute() else None
+    return settings.repo_serving(path) if settings else None

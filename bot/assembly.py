@@ -91,9 +91,5 @@ def calendar_writer(settings: Settings, source: CalendarSource, db_lock: DbLock 
     commits. None when the calendar is not read from a file."""
     if source.path is None:
         return None
-    repo = None
-    if settings.calendar_repo is not None:
-        candidate = settings.calendar_repo.repo()
-        if candidate.path.absolute() == source.path.absolute():
-            repo = candidate
+    repo = settings.calendar_repo.repo_serving(source.path) if settings.calendar_repo else None
     return CalendarWriter(source.path, source=source, repo=repo, db_lock=db_lock)

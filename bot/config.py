@@ -156,6 +156,12 @@ class CalendarRepoSettings:
         """The working folder of the repository (nothing is fetched until someone asks)."""
         return CalendarRepo(self.url, self.branch, self.file, self.workdir)
 
+    def repo_serving(self, path: Path) -> CalendarRepo | None:
+        """The repository when `path` is its working folder's calendar (a writer of it commits and
+        pushes); None for any other file (`--events`, a local copy)."""
+        repo = self.repo()
+        return repo if repo.path.absolute() == path.absolute() else None
+
 
 # ssh's scp-like form, `git@github.com:org/calendar.git`
 _SCP_LIKE = re.compile(r"[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+")

@@ -244,9 +244,6 @@ class CalendarRepo:
         """`abc1234 "subject" (author)`, for the organisers."""
         return self.git("log", "-1", '--format=%h "%s" (%an)', ref, "--").strip()
 
-    def last_commit_time(self, file: str | None = None) -> datetime | None:
-        return last_commit_time(self.workdir, file or self.file, timeout=self.timeout)
-
 
 def last_commit_time(folder: Path, file: str, *, timeout: float = TIMEOUT) -> datetime | None:
     """When `file` (relative to `folder`) was last committed, or None outside git or if never."""

@@ -54,6 +54,7 @@ class _Written:
     diff: str
     text: str  # the file now
     data: CalendarData | None  # the validated calendar, None when nothing changed
+    before: str  # the file as read, that the edit was applied to
 
 
 class CalendarWriter:
@@ -189,13 +190,13 @@ class CalendarWriter:
             self.step("read")
             result = edit.apply(text, name)
             if result.text == text:
-                return _Written(result.what, "", text, None)
+                return _Written(result.what, "", text, None, text)
             data = _validate(result.text, name)
             self.step("validated")
             atomic.remove_stale_temps(target)
             try:
                 if atomic.replace_if_unchanged(target, raw, result.text.encode("utf-8"), self.step):
-                    return _Written(result.what, _diff(text, result.text, name), result.text, data)
+                    return _Written(result.what, _diff(text, result.text, name), result.text, data, text)
             except OSError as exc:
                 raise EditFailed(f"Cannot write {name}: {exc.strerror or exc}; nothing was changed.") from None
             log.info("%s changed while the edit was being made; making it again on the new content", name)
@@ -222,9 +223,10 @@ class CalendarWriter:
             if pushed:
                 log.info("%s: pushed %s to %s", repo.file, commit[:12], repo.branch)
                 return written, commit
-            log.info("push %d of %s refused: the branch moved on; applying the edit again", attempt, repo.branch)
-            time.sleep(delay)
-            delay *= 2
+            log.info("push %d of %s refused: the branch moved on", attempt, repo.branch)
+            if attempt < self.attempts:  # no pause (holding every lock) before giving up
+                time.sleep(delay)
+                delay *= 2
         _git(repo.sync, "Cannot reset the calendar's working folder")
         raise EditFailed(
             f"The calendar repository kept changing while I pushed ({self.attempts} tries); nothing was changed."
@@ -241,7 +243,8 @@ class CalendarWriter:
         for _ in range(3):  # the user may commit meanwhile: HEAD moves, the ref update refuses
             head = head_text(top, inside)
             text = written.text
-            if head is not None and head != written.text:
+            # HEAD as read (a clean file): the edit of it is the text written, as `apply` is pure.
+            if head is not None and head not in (written.text, written.before):
                 try:  # the user's uncommitted changes to the file stay uncommitted
                     text = edit.apply(head, self.path.name).text
                     _validate(text, self.path.name)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from bot.announce.scheduler import process_owner
 from bot.calendar.calendar import Calendar
 from bot.calendar.loader import CalendarError, load_calendar_data
-from bot.calendar.model import CalendarData, Event, Need
+from bot.calendar.model import CalendarData, Event, EventStatus, Need
 from bot.calendar.source import CalendarSource
 from bot.chat import handlers
 from bot.chat import views as chat_views
@@ -392,7 +392,7 @@ class ProposalCommands:
         if told is not None and not told.ok:
             reply = Reply((*reply.blocks, paragraph(f"I could not tell the proposer ({told.error}).")))
         now = self.source.current.get(event.id) if event is not None and proposal.status is Status.ACCEPTED else None
-        if now is not None and now.status.value == "planned" and not now.needs:  # speakers and venue: all there
+        if now is not None and now.status is EventStatus.PLANNED and not now.needs:  # speakers and venue: all there
             reply = Reply((*reply.blocks, paragraph(f"{now.title} needs nothing more: /confirm {now.id} confirms it.")))
         target = ReplyTarget.SOURCE_MESSAGE if req.message.pressed else ReplyTarget.CHAT
         return Reply(reply.blocks, target=target)
@@ -444,12 +444,14 @@ class ProposalCommands:
             log.error("cannot tell whether %s reached the calendar: %s", p.id, exc)
             return None
         if data is not None and _in_calendar(data, p):
-            done = await asyncio.to_thread(self.store.proposals.finish_accept, p.number, owner=self.owner, at=now)
+            if not await asyncio.to_thread(self.store.proposals.finish_accept, p.number, owner=self.owner, at=now):
+                return None  # settled meanwhile (another process's start): not ours to report
             log.warning("%s: the calendar has it, so it is accepted (its accept was interrupted)", p.id)
-            return Status.ACCEPTED if done else None
-        done = await asyncio.to_thread(self.store.proposals.abandon_accept, p.number, row.owner)
+            return Status.ACCEPTED
+        if not await asyncio.to_thread(self.store.proposals.abandon_accept, p.number, row.owner):
+            return None
         log.warning("%s: its accept was interrupted before the calendar had it; it waits for review again", p.id)
-        return Status.NEW if done else None
+        return Status.NEW
 
     def _abandoned(self, row: Accepting, now: datetime) -> bool:
         """Whether the process that began this accept is gone."""

@@ -83,7 +83,7 @@ class ProposalStore:
             Column("notes", Text),
             Column("created_at", UTCDateTime, nullable=False),
             Column("decided_by", String(200)),
-            Column("decided_name", String(300)),
+            Column("decided_name", String(DECIDED_NAME_MAX)),
             Column("decided_at", UTCDateTime),
             Column("reason", Text),
             Column("event_id", String(200)),
@@ -338,11 +338,10 @@ def _name(key: str, name: str | None) -> str | None:
 
 
 def _proposal(r: Any) -> Proposal:
-    status = Status(r.status)
     return Proposal(
         number=int(r.number),
         kind=Kind(r.kind),
-        status=status,
+        status=Status(r.status),
         title=r.title,
         from_key=r.from_key,
         created_at=r.created_at,

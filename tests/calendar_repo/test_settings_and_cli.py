@@ -203,7 +203,7 @@ async def test_a_failing_fetch_is_logged_without_the_token(
 def test_last_commit_time_of_the_calendar(tmp_path: Path, remote: Remote) -> None:
     repo = CalendarRepo(str(remote.bare), "main", "events.yaml", tmp_path / "work")
     repo.sync()
-    when = repo.last_commit_time()
+    when = last_commit_time(repo.workdir, repo.file)
     assert when is not None and when.tzinfo is not None
     assert last_commit_time(tmp_path, "events.yaml") is None  # not a git work tree
 
