@@ -67,6 +67,7 @@ from bot.announce.outbound import ChatGone, ChatStatusListener, NoChatStatus, Se
 from bot.chat.commands import CommandRegistry, command_message, parse_command
 from bot.chat.messages import ChatRef, IncomingMessage, UserRef
 from bot.chat.reply import Reply, paragraph
+from bot.identity_cache import IdentityCache
 
 if TYPE_CHECKING:  # aiohttp is imported only with PORT (webhook mode)
     from aiohttp import web
@@ -514,20 +515,17 @@ class TelegramAdapter:
 # Replies rendered, by the Reply object: the core gives back the same card while its count is the
 # same (bot/rsvp/views.py `with_rsvp`), so a run of /next renders it once. Parts are frozen.
 # Files are not kept (a document's bytes would stay in memory).
-_RENDERS: dict[int, tuple[Reply, tuple[TelegramPart, ...]]] = {}
-_RENDERS_KEPT = 256  # a bound: one-off answers pass through once each
+_RENDERS: IdentityCache[tuple[TelegramPart, ...]] = IdentityCache(256)  # one-off answers pass through
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # PTB's objects are immutable: one serves every send
 
 
 def _render(reply: Reply) -> tuple[TelegramPart, ...]:
-    kept = _RENDERS.get(id(reply))
-    if kept is not None and kept[0] is reply:  # ids are reused once freed
-        return kept[1]
+    kept = _RENDERS.get((reply,))
+    if kept is not None:
+        return kept
     parts = tuple(render(reply))
     if all(isinstance(part, TelegramText) for part in parts):
-        if len(_RENDERS) >= _RENDERS_KEPT:
-            _RENDERS.clear()
-        _RENDERS[id(reply)] = (reply, parts)
+        _RENDERS.put((reply,), (), parts)
     return parts
 
 

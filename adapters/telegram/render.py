@@ -34,6 +34,7 @@ from bot.chat.reply import (
     Text,
     inline_plain,
 )
+from bot.identity_cache import IdentityCache
 
 MAX_MESSAGE = 4096
 MAX_CAPTION = 1024
@@ -118,21 +119,17 @@ class _Block:
     size: int  # tg_len(html)
 
 
-_RENDERED: dict[int, _Block] = {}
-_RENDERED_KEPT = 1024  # a bound: fresh blocks (counts, answers) pass through once each
+_RENDERED: IdentityCache[_Block] = IdentityCache(1024)  # a bound: fresh blocks (counts, answers) pass through
 
 
 def _rendered(block: Block, limit: int) -> _Block:
-    kept = _RENDERED.get(id(block))
-    if kept is not None and kept.block is block and kept.limit == limit:  # ids are reused once freed
+    kept = _RENDERED.get((block,), limit)
+    if kept is not None:
         return kept
     atoms = block_atoms(block, limit)
     html_text = "".join(a.html for a in atoms)
     rendered = _Block(block, limit, atoms, html_text, "".join(a.plain for a in atoms), tg_len(html_text))
-    if len(_RENDERED) >= _RENDERED_KEPT:
-        _RENDERED.clear()
-    _RENDERED[id(block)] = rendered
-    return rendered
+    return _RENDERED.put((block,), limit, rendered)
 
 
 def _attach(parts: list[TelegramPart], block: Buttons) -> None:

@@ -29,6 +29,7 @@ from bot.chat.reply import (
     inlines,
     paragraph,
 )
+from bot.identity_cache import IdentityCache
 from bot.wording import clip, plural
 
 SLOT_ICONS = {
@@ -179,8 +180,7 @@ def talk_item(talk: Talk) -> tuple[Inline, ...]:
 # Cards built, by the meetup and community objects they were built from (a calendar load makes
 # new ones, so an edit of events.yaml is never served stale) and what `now` changes in them: the
 # card of the next meetup is built once, not on every /next (a count is added to it fresh).
-_CARDS: dict[tuple[int, int, bool, bool, bool, str], tuple[Event, Community, Reply]] = {}
-_CARDS_KEPT = 256  # a bound: each calendar load leaves its cards behind
+_CARDS: IdentityCache[Reply] = IdentityCache(256)  # a bound: each calendar load leaves its cards behind
 
 
 def event_card(
@@ -194,15 +194,11 @@ def event_card(
     """
     over = event.end <= now
     phrase = relative_phrase(event.start, event.end, now, community.timezone)  # all `now` changes
-    key = (id(event), id(community), full, abstracts, over, phrase)
-    kept = _CARDS.get(key)
-    if kept is not None and kept[0] is event and kept[1] is community:  # ids are reused once freed
-        return kept[2]
+    kept = _CARDS.get((event, community), (full, abstracts, over, phrase))
+    if kept is not None:
+        return kept
     card = _event_card(event, community, over, phrase, full=full, abstracts=abstracts)
-    if len(_CARDS) >= _CARDS_KEPT:
-        _CARDS.clear()
-    _CARDS[key] = (event, community, card)
-    return card
+    return _CARDS.put((event, community), (full, abstracts, over, phrase), card)
 
 
 def _event_card(event: Event, community: Community, over: bool, phrase: str, *, full: bool, abstracts: bool) -> Reply:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from bot.calendar.model import Community, Event
 from bot.chat import views
 from bot.chat.reply import Block, Bold, BulletList, Button, Buttons, Context, Heading, Inline, Reply, Text, paragraph
+from bot.identity_cache import IdentityCache
 from bot.rsvp.model import Attendee, Counts, RsvpState
 from bot.wording import plural
 
@@ -46,22 +47,16 @@ def buttons(event: Event) -> Buttons | None:
 # load) and what the count part shows: /next after /next with no answer in between gives back
 # the same Reply, so the adapter renders it once (adapters/telegram/adapter.py). The count is
 # read fresh every time; only the card built from it is kept.
-_WITH: dict[tuple[int, int, Counts, bool, int], tuple[Reply, Event, Reply]] = {}
-_WITH_KEPT = 256  # a bound: each count change leaves a card behind
+_WITH: IdentityCache[Reply] = IdentityCache(256)  # a bound: each count change leaves a card behind
 
 
 def with_rsvp(card: Reply, event: Event, counts: Counts, *, open_: bool, came: int = 0) -> Reply:
     """The card with the count under it (and, once checked in at the door, how many came), and
     the buttons while answers are taken."""
-    key = (id(card), id(event), counts, open_, came)
-    kept = _WITH.get(key)
-    if kept is not None and kept[0] is card and kept[1] is event:  # ids are reused once freed
-        return kept[2]
-    result = _with_rsvp(card, event, counts, open_=open_, came=came)
-    if len(_WITH) >= _WITH_KEPT:
-        _WITH.clear()
-    _WITH[key] = (card, event, result)
-    return result
+    kept = _WITH.get((card, event), (counts, open_, came))
+    if kept is not None:
+        return kept
+    return _WITH.put((card, event), (counts, open_, came), _with_rsvp(card, event, counts, open_=open_, came=came))
 
 
 def _with_rsvp(card: Reply, event: Event, counts: Counts, *, open_: bool, came: int) -> Reply:
