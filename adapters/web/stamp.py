@@ -9,6 +9,7 @@ bytes anywhere. A file's modification time is never used: a fresh clone would ch
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -47,13 +48,27 @@ def _committed_time(path: Path) -> datetime | None:
     return last_commit_time(top, inside, timeout=GIT_TIMEOUT)
 
 
+@dataclass(frozen=True)
+class _Stamped:
+    """A stamp with the (path, mtime_ns, size) of the file it was computed from: one value."""
+
+    key: tuple[str, int, int]
+    stamp: datetime
+
+
 class StampCache:
     """content_stamp for a server answering many requests: computed again only when the file's
-    size or modification time changes (a git subprocess per feed request would be wasteful)."""
+    size or modification time changes (a git subprocess per feed request would be wasteful).
+
+    Called from several threads at once (asyncio.to_thread). The stamp and the key it belongs to
+    are one immutable value, replaced by a single assignment: a reader sees one pair or the
+    other, never a new key with an old stamp. No lock: none would be held across a git
+    subprocess (up to GIT_TIMEOUT) while other requests' threads queue behind it, and two threads
+    that both see a change only compute the stamp twice; whichever stores last, a reader whose
+    file no longer has the stored key computes again."""
 
     def __init__(self) -> None:
-        self._key: tuple[str, int, int] | None = None
-        self._stamp: datetime | None = None
+        self._entry: _Stamped | None = None
 
     def stamp(self, path: Path) -> datetime | None:
         try:
@@ -61,10 +76,11 @@ class StampCache:
         except OSError:
             return None
         key = (str(path), info.st_mtime_ns, info.st_size)
-        if key != self._key or self._stamp is None:
+        entry = self._entry  # read once: the key compared is the key of the stamp returned
+        if entry is None or entry.key != key:
             try:
-                self._stamp = content_stamp(path)
+                entry = _Stamped(key, content_stamp(path))
             except OSError:
                 return None
-            self._key = key
-        return self._stamp
+            self._entry = entry
+        return entry.stamp

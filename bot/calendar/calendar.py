@@ -7,6 +7,7 @@ concurrent handlers while a reload builds its successor.
 from __future__ import annotations
 
 import bisect
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -85,7 +86,7 @@ class Calendar:
 
     def expand(self, query: str) -> list[str]:
         """The query and every alias of it, lower case ("ebpf" -> ["ebpf", "bpf", "xdp"])."""
-        q = query.strip().lower()
+        q = searchable(query.strip())
         terms = [q]
         for topic, aliases in self._aliases.items():
             if q == topic or q in aliases:
@@ -108,12 +109,19 @@ class Calendar:
         return self._index.by_speaker(speaker.id)
 
 
-def _haystack(event: Event, talk: Talk) -> str:
+def searchable(text: str) -> str:
+    """Text as search compares it: lower case, in NFC, so an accent typed as one character or as a
+    letter and a combining mark (as some keyboards and files have it) finds the same talks."""
+    return unicodedata.normalize("NFC", text).lower()
+
+
+def haystack(talk: Talk) -> str:
+    """The text a search looks in: title, abstract, tags, speakers' names and affiliations."""
     parts = [talk.title, talk.abstract or "", " ".join(talk.tags)]
     for speaker in talk.speakers:
         parts.append(speaker.name)
         parts.append(speaker.affiliation or "")
-    return "\n".join(parts).lower()
+    return searchable("\n".join(parts))
 
 
 class _TalkIndex:
@@ -130,7 +138,7 @@ class _TalkIndex:
         self, hits: list[TalkHit], aliases: Mapping[str, tuple[str, ...]], expand: Callable[[str], list[str]]
     ) -> None:
         self._hits = hits  # oldest first; an index into it is a talk's position in time
-        self._texts = [_haystack(h.event, h.talk) for h in hits]
+        self._texts = [haystack(h.talk) for h in hits]
         postings: dict[str, list[int]] = {}
         by_speaker: dict[str, list[int]] = {}
         for index, (hit, text) in enumerate(zip(hits, self._texts, strict=True)):

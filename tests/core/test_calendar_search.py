@@ -82,3 +82,18 @@ def reversed_all(calendar: Calendar) -> list[TalkHit]:
 
 def ids(hit: TalkHit) -> set[str]:
     return {s.id for s in hit.talk.speakers}
+
+
+def test_an_accent_typed_either_way_finds_the_same_talks() -> None:
+    # "é" as one character (NFC) and as "e" with a combining acute (NFD): the same search.
+    composed, decomposed = "caf\u00e9", "cafe\u0301"
+    calendar = calendar_from_yaml(
+        "events:\n"
+        "  - id: m1\n    title: One\n    start: 2027-01-05 19:00\n"
+        f"    talks:\n      - title: Kernel {decomposed} hours\n"
+        "  - id: m2\n    title: Two\n    start: 2027-02-05 19:00\n"
+        f"    talks:\n      - title: The {composed.upper()} scheduler\n"
+    )
+    for query in (composed, decomposed, composed.upper(), f"{decomposed} hours"):
+        found = [hit.event.id for hit in calendar.search(query)]
+        assert found == (["m1"] if "hours" in query else ["m2", "m1"]), query

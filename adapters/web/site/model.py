@@ -14,7 +14,7 @@ from urllib.parse import quote_plus
 
 from markupsafe import Markup
 
-from bot.calendar.calendar import Calendar
+from bot.calendar.calendar import Calendar, haystack
 from bot.calendar.model import Event, Speaker, Talk
 
 OSM_SEARCH = "https://www.openstreetmap.org/search?query="
@@ -41,12 +41,8 @@ class TalkEntry:
     @property
     def haystack(self) -> str:
         """The text the search box matches, exactly what `Calendar.search` matches: title,
-        abstract, tags, speakers' names and affiliations, lower case."""
-        parts = [self.talk.title, self.talk.abstract or "", " ".join(self.talk.tags)]
-        for speaker in self.talk.speakers:
-            parts.append(speaker.name)
-            parts.append(speaker.affiliation or "")
-        return "\n".join(parts).lower()
+        abstract, tags, speakers' names and affiliations, lower case, NFC."""
+        return haystack(self.talk)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,6 +42,15 @@ SHARE_IMAGE = "share.png"  # /share.png for the site, /events/<id>/share.png for
 _START_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # what Telegram takes after ?start=
 GOOGLE_CALENDAR = "https://calendar.google.com/calendar/render?"
 OUTLOOK = "https://outlook.live.com/calendar/0/deeplink/compose?"
+SEARCH_MAX = 200  # characters of a talk search kept; no talk's text needs a longer one
+
+
+def talk_search(query: str | None) -> str:
+    """A talk search (/talks/?q=) as the page uses it: NFC (an accent typed as one character or
+    as two is the same search), runs of whitespace one space, at most SEARCH_MAX characters.
+    The page is a function of this string alone, so the live server keys its cache on it: every
+    spelling of one search is one entry. Not case-folded: the page shows the search as typed."""
+    return " ".join(unicodedata.normalize("NFC", query or "").split())[:SEARCH_MAX].rstrip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +295,7 @@ class Page:
         """Every talk; with a query (served live) the talks it does not find are hidden, and when
         none is found, the coming meetups on the topic and the call for speakers show instead."""
         aliases = [[topic, list(words)] for topic, words in self.community.topic_aliases]
-        q = " ".join((query or "").split())[:200]
+        q = talk_search(query)
         shown: set[tuple[str, int]] | None = None
         if q:
             shown = {(hit.event.id, hit.event.talks.index(hit.talk) + 1) for hit in self.calendar.search(q)}

@@ -9,20 +9,27 @@ Served by the running bot, a page also says what only the bot knows: the going c
 meetup (from the store, read per request; a page is kept per count), the "I'm going" deep link
 with the username the Telegram adapter got from getMe, and a talk search (`/talks/?q=`) rendered
 already filtered. The share images (`/share.png`, `/events/<id>/share.png`) are drawn on demand.
+
+Kept pages are bounded and least recently used go first. Searches are kept apart from the
+site's pages, keyed on the search as the page uses it (render.talk_search): anyone can send
+endless distinct queries, and those must neither evict the pages everyone reads nor hold
+more than a few copies of the (large) talks page; spellings of one search share an entry.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import replace
+from typing import Generic, TypeVar
 
 from aiohttp import web
 
 from adapters.web.server import HttpServer
 from adapters.web.site import share_image
-from adapters.web.site.render import SHARE_IMAGE, STATIC, STATIC_FILES, SiteOptions, SiteRenderer
+from adapters.web.site.render import SHARE_IMAGE, STATIC, STATIC_FILES, SiteOptions, SiteRenderer, talk_search
 from bot.calendar.calendar import Calendar
 from bot.calendar.model import Event
 from bot.calendar.source import CalendarSource
@@ -35,8 +42,36 @@ PNG_TYPE = "image/png"
 STATIC_TYPES = {".css": "text/css", ".js": "text/javascript"}
 SECTIONS = ("/events/", "/talks/", "/speakers/", "/cfp/")
 # Pages kept per calendar: every page of a real community's site, and a bound for a crawler
-# walking a calendar of thousands of meetups (the oldest kept page goes first).
+# walking a calendar of thousands of meetups (the least recently used page goes first).
 MAX_CACHED = 512
+# Talk searches kept per calendar: each is a whole talks page (every talk, the unfound hidden),
+# so a few; the searches people repeat (the site's own topic links) stay, one-offs pass through.
+MAX_SEARCHES = 32
+
+V = TypeVar("V")
+
+
+class Lru(Generic[V]):
+    """At most `size` values; when full, the least recently read or stored one goes."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: OrderedDict[Hashable, V] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def get(self, key: Hashable) -> V | None:
+        value = self._kept.get(key)
+        if value is not None:
+            self._kept.move_to_end(key)
+        return value
+
+    def put(self, key: Hashable, value: V) -> None:
+        self._kept[key] = value
+        self._kept.move_to_end(key)
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
 
 
 class SiteRoutes:
@@ -57,7 +92,8 @@ class SiteRoutes:
         self.static = {name: (STATIC / name).read_bytes() for name in STATIC_FILES}
         self._calendar: Calendar | None = None
         self._until = 0.0
-        self._pages: dict[tuple[object, ...], bytes] = {}
+        self._pages: Lru[bytes] = Lru(MAX_CACHED)  # the site's pages and share images
+        self._searches: Lru[bytes] = Lru(MAX_SEARCHES)  # /talks/?q=…, apart: anyone can make more
 
     def mount(self, server: HttpServer) -> None:
         for path in ("/", *SECTIONS, "/events/{event_id}/", "/speakers/{speaker_id}/"):
@@ -69,6 +105,7 @@ class SiteRoutes:
         server.stylesheet = "/static/site.css"  # the not-found page looks like the site
 
     async def page(self, request: web.Request) -> web.StreamResponse:
+        # Only /talks/ reads a parameter, and only `q`; any other parameter changes nothing.
         query = request.query.get("q") if request.path == "/talks/" else None
         body = await self.render(request.path, query)
         if body is None:
@@ -83,37 +120,38 @@ class SiteRoutes:
             self.renderer.options = replace(self.renderer.options, bot_username=username)
             self._calendar = None
         if calendar is not self._calendar or now.timestamp() >= self._until:
-            self._calendar, self._pages = calendar, {}
+            self._calendar = calendar
+            self._pages, self._searches = Lru(MAX_CACHED), Lru(MAX_SEARCHES)
             self._until = self.renderer.index(calendar).valid_until(now)
         return calendar
 
     async def render(self, path: str, query: str | None = None) -> bytes | None:
         """The page at `path` for the calendar served now; None when there is none."""
         calendar, now = self._current(), self.clock()
+        # The page depends on the search only as talk_search has it: that, not the raw text, is the key.
+        search = talk_search(query) if path == "/talks/" else ""
+        # Taken before any await: the cache of this calendar and time (see below).
+        kept = self._searches if search else self._pages
         counted = self.renderer.counted(calendar, path, now)
         counts = dict(await self.counts(counted)) if self.counts is not None and counted else {}
-        key = (path, query or "", *sorted(counts.items()))
-        body = self._pages.get(key)
+        key = (path, search, *sorted(counts.items()))
+        body = kept.get(key)
         if body is None:
-            html = await asyncio.to_thread(self.renderer.render, calendar, path, now, counts=counts, query=query)
+            html = await asyncio.to_thread(self.renderer.render, calendar, path, now, counts=counts, query=search)
             if html is None:
                 return None  # unknown paths are not cached: they cost nothing to refuse again
             body = html.encode("utf-8")
-            self._keep(calendar, key, body)
+            # Were the calendar or the time replaced during the awaits, `kept` was replaced too:
+            # the page goes into a cache no one reads any more, never into the new one.
+            kept.put(key, body)
         return body
-
-    def _keep(self, calendar: Calendar, key: tuple[object, ...], body: bytes) -> None:
-        if calendar is self._calendar:  # a reload during the render: do not cache stale pages
-            if len(self._pages) >= MAX_CACHED:
-                del self._pages[next(iter(self._pages))]
-            self._pages[key] = body
 
     async def image(self, request: web.Request) -> web.StreamResponse:
         """A share image: the site's, or a meetup's (drawn once per calendar)."""
         calendar = self._current()
         event_id = request.match_info.get("event_id")
-        key: tuple[object, ...] = ("image", event_id)
-        body = self._pages.get(key)
+        key, kept = ("image", event_id), self._pages
+        body = kept.get(key)
         if body is None:
             if event_id is None:
                 body = await asyncio.to_thread(share_image.site_image, calendar.community)
@@ -122,7 +160,7 @@ class SiteRoutes:
                 if event is None or event.id != event_id:
                     raise web.HTTPNotFound(text=f"no meetup with id {event_id!r}\n")
                 body = await asyncio.to_thread(share_image.event_image, event, calendar.community)
-            self._keep(calendar, key, body)
+            kept.put(key, body)
         return _respond(request, body, PNG_TYPE)
 
     async def asset(self, request: web.Request) -> web.StreamResponse:

@@ -19,7 +19,8 @@
     }
     return terms;
   };
-  const normal = (text) => text.trim().toLowerCase();
+  // As the server compares (bot/calendar/calendar.py `searchable`): NFC, lower case.
+  const normal = (text) => text.normalize("NFC").trim().toLowerCase();
   const matches = (hay, term) => hay.includes(term);
   const quoted = (text) => '"' + text.replace(/[\\"]/g, "\\$&").replace(/\n/g, "\\a ") + '"';
   const selector = (term) => `[data-search*=${quoted(term)}]`;
