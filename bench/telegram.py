@@ -1,15 +1,20 @@
-"""Throughput of the Telegram adapter against bare python-telegram-bot bots, same server, same run.
+"""Throughput of the Telegram adapter against bare python-telegram-bot bots, same machine, same run.
 
-Each bot polls the same local fake Bot API (a separate process, so its work does not share the
-bots' event loop) and answers N `/next` updates:
+Each bot polls a local fake Bot API of its own (tests/fakes/telegram_api.py, each its own
+process, so its work does not share the bots' event loop) and answers `/next` updates:
 
-- fair (the baseline): bare PTB sending our rendered /next card (HTML, no link preview, its
-  RSVP buttons as an inline keyboard) through the same request cap as ours
+- fair (the baseline): bare PTB answering with our rendered /next card (HTML, no link preview,
+  its RSVP buttons as an inline keyboard) by `reply_text`, through the same request cap as ours
   (adapters/telegram/in_flight.py) and the same limiter, 32 updates at once: the same wire work
-  done the fastest way PTB does it, so the difference is our own code;
+  as ours, the way a PTB bot does it;
 - ours: the adapter: per-person ordering (adapters/telegram/ordering.py), parse, core (calendar
   query, RSVP count, event card), render, send with its error handling, through the same cap
-  and limiter.
+  and limiter. It reads only the new message's id from Telegram's answer (adapters/telegram/
+  wire.py), where `reply_text` builds a whole Message of it: the same request, less parsing.
+- fair again: a second fair baseline, an A/A control: how far two identical bots come apart
+  in one round is the bench's own noise, printed as the noise floor;
+- lean (reference): the fair baseline sending through wire.py too, so that only our core,
+  ordering and adapter differ from it: what they cost.
 
 Two older baselines are kept for reference only, and labelled for what they are: PTB answering
 a constant string, and PTB sending the same card through the limiter, both with no cap on
@@ -19,12 +24,17 @@ flood limits), which made ours look faster than PTB.
 All share concurrency and connection pool settings. The limiter's Telegram limits are off (a
 local server has no flood limits; we measure overhead, not Telegram's pacing).
 
-    .venv/bin/python bench/telegram.py [--updates N] [--rounds R] [--chats C]
+    .venv/bin/python bench/telegram.py [--updates N] [--rounds R] [--slices S] [--chats C]
+                                       [--bots fair,ours,...] [--each]
 
-Each round runs every bot once (N updates each, 2000 by default), in the reverse order every
-other round. Prints, for each bot, the median updates/s and the bot process's CPU time per
-update (steadier than the rate on a busy machine), and ours against each baseline, overall and
-round by round (target against the fair baseline: at least 0.9 in every round, issue 24).
+Every bot runs for the whole bench. A round gives each bot N updates (2000 by default) in S
+slices (4): the bots in turn, then in the reverse order, and so on (ABCCBAABCCBA), every other
+round starting from the other end, so a drift in a shared machine's speed falls on all bots
+alike. What start-up left in memory is frozen out of the garbage collector's way before the
+first round, for all bots alike (a full collection falling in one bot's slice was noise).
+Prints, for each bot, the median over rounds of updates/s and of the process's CPU time per
+update, and ours against each baseline, overall and round by round (target against the fair
+baseline: at least 0.9 in every round, issue 24).
 """
 
 from __future__ import annotations
@@ -32,12 +42,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import atexit
+import gc
 import shutil
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,6 +66,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Comman
 from adapters.telegram.adapter import TelegramAdapter, TelegramOptions
 from adapters.telegram.buttons import keyboard
 from adapters.telegram.render import TelegramText, render
+from adapters.telegram.wire import send_text
 from bot.assembly import assemble
 from bot.calendar.source import CalendarSource
 from bot.chat.core import Bot
@@ -104,16 +117,28 @@ async def start_ours(url: str) -> Callable[[], Awaitable[None]]:
 
 
 async def start_bare(
-    url: str, *, card: TelegramText | None = None, capped: bool = False
+    url: str, *, card: TelegramText | None = None, capped: bool = False, lean: bool = False
 ) -> Callable[[], Awaitable[None]]:
     """A CommandHandler that answers a constant; with `card`, it sends the same HTML card and
     buttons as ours through the same rate limiter; `capped`, through our cap on requests in
-    flight too, so that only our own code differs (the fair baseline)."""
+    flight too (the fair baseline); `lean`, through our lean send as well (wire.py), so that
+    only our core, ordering and adapter differ."""
 
     async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None
         if card is None:
             await update.effective_message.reply_text("The next meetup is on Tuesday.")
+        elif lean:
+            await send_text(
+                context.bot,
+                update.effective_message.chat_id,
+                card.html,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=None,
+                reply_parameters=None,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                reply_markup=keyboard(card.buttons),
+            )
         else:
             await update.effective_message.reply_text(
                 card.html,
@@ -155,22 +180,29 @@ async def start_fair(url: str) -> Callable[[], Awaitable[None]]:
     return await start_bare(url, card=CARD, capped=True)
 
 
+async def start_lean(url: str) -> Callable[[], Awaitable[None]]:
+    return await start_bare(url, card=CARD, capped=True, lean=True)
+
+
 BOTS: dict[str, tuple[str, Runner]] = {
     "bare": ("PTB, constant text, no cap", start_bare),
     "same work": ("PTB, same card, no cap", start_bare_card),
     "fair": ("PTB, same card, cap+limiter", start_fair),
+    "fair again": ("PTB, same card, cap+limiter #2", start_fair),
+    "lean": ("PTB, same card, cap+limiter, lean", start_lean),
     "ours": ("meetup-bot adapter, /next", start_ours),
 }
 # What each baseline is, printed beside our ratio against it.
 BASELINES = {
     "fair": "the fair baseline: same card, keyboard, request cap and limiter; target >= 0.9",
+    "lean": "reference: also our lean send (reads only the id of the answer): only our core and adapter differ",
     "same work": "reference only: no cap on requests in flight (does less care about flood limits)",
     "bare": "reference only: a constant text, no keyboard, no cap (less work than ours)",
 }
 
 
 class Deliveries:
-    """Counts the sends the fake recorded, by reading its record file (cheaper for the bots'
+    """Counts the sends a fake recorded, by reading its record file (cheaper for the bots'
     event loop than asking the server, so the measurement disturbs what it measures less)."""
 
     def __init__(self, path: Path) -> None:
@@ -185,68 +217,143 @@ class Deliveries:
         return self.count
 
 
-async def measure(
-    client: httpx.AsyncClient, url: str, sent: Deliveries, start: Runner, updates: int, chats: int
-) -> tuple[float, float]:
-    """Updates per second and bot-process CPU microseconds per update, for one bot."""
-    stop = await start(url)
-    try:
-        before = sent.poll()
+class Lane:
+    """One bot with a fake Bot API of its own, running for the whole bench: the bots take turns
+    in short slices, so a change in the machine's speed falls on all of them alike."""
+
+    def __init__(self, key: str, start: Runner, folder: Path) -> None:
+        self.key, self.start = key, start
+        self.record = folder / f"{key.replace(' ', '-')}.jsonl"
+        self.record.touch()
+        self.sent = Deliveries(self.record)
+        self.stop: Callable[[], Awaitable[None]] | None = None
+        self.server: asyncio.subprocess.Process | None = None
+        self.client: httpx.AsyncClient | None = None
+
+    async def open(self) -> None:
+        self.server, url = await spawn(self.record)
+        self.client = httpx.AsyncClient(base_url=url, timeout=30)
+        self.stop = await self.start(url)
+
+    async def close(self) -> None:
+        if self.stop is not None:
+            await self.stop()
+        if self.client is not None:
+            await self.client.aclose()
+        if self.server is not None:
+            self.server.kill()
+            await self.server.wait()
+
+    async def slice(self, updates: int, chats: int) -> tuple[float, float]:
+        """Seconds and bot-process CPU seconds to answer `updates` /next messages."""
+        assert self.client is not None
+        before = self.sent.poll()
         batch = [{"text": "/next", "chat_id": 1000 + i % chats} for i in range(updates)]
         began, cpu = time.perf_counter(), time.process_time()
-        await client.post("/_fake/updates", json=batch)
-        while sent.poll() - before < updates:
+        await self.client.post("/_fake/updates", json=batch)
+        while self.sent.poll() - before < updates:
             if time.perf_counter() - began > 120:
-                raise TimeoutError("the bot did not answer every update within 120 s")
+                raise TimeoutError(f"{self.key}: the bot did not answer every update within 120 s")
             await asyncio.sleep(0.005)
-        elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
-        return updates / elapsed, cpu / updates * 1e6
-    finally:
-        await stop()
+        return time.perf_counter() - began, time.process_time() - cpu
 
 
-async def main(updates: int, rounds: int, chats: int) -> None:
+@dataclass
+class Tally:
+    """One bot's updates, seconds and CPU seconds in one round."""
+
+    updates: int = 0
+    seconds: float = 0.0
+    cpu: float = 0.0
+
+    def add(self, updates: int, seconds: float, cpu: float) -> None:
+        self.updates, self.seconds, self.cpu = self.updates + updates, self.seconds + seconds, self.cpu + cpu
+
+    @property
+    def rate(self) -> float:
+        return self.updates / self.seconds
+
+    @property
+    def cpu_us(self) -> float:
+        return self.cpu / self.updates * 1e6
+
+
+async def main(updates: int, rounds: int, chats: int, slices: int, keys: list[str], each: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        record = Path(tmp) / "sent.jsonl"
-        record.touch()
-        server, url = await spawn(record)
+        lanes = [Lane(key, BOTS[key][1], Path(tmp)) for key in keys]
         try:
-            sent = Deliveries(record)
-            runs: dict[str, list[tuple[float, float]]] = {key: [] for key in BOTS}
-            async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-                for _, start in BOTS.values():  # warm up every path
-                    await measure(client, url, sent, start, min(200, updates), chats)
-                for index in range(rounds):
-                    # Every bot once per round, and every other round in the reverse order: drift in
-                    # a shared machine (and coming right after another bot) hits all alike.
-                    order = list(BOTS.items())
-                    for key, (_, start) in order if index % 2 == 0 else reversed(order):
-                        runs[key].append(await measure(client, url, sent, start, updates, chats))
+            for lane in lanes:
+                await lane.open()
+                await lane.slice(min(200, updates), chats)  # warm every path up
+            # What start-up left is never garbage: out of the collector's way, for every bot alike
+            # (a full collection landing in one bot's slice and not another's was noise).
+            gc.collect()
+            gc.freeze()
+            tallies: dict[str, list[Tally]] = {lane.key: [] for lane in lanes}
+            size = max(1, updates // slices)
+            for index in range(rounds):
+                for lane in lanes:
+                    tallies[lane.key].append(Tally())
+                # Each round: the bots in turn, then in the reverse order, `slices` times (ABCCBA...):
+                # a steady drift in the machine's speed falls on every bot alike.
+                forward = lanes if index % 2 == 0 else lanes[::-1]
+                for part in range(slices):
+                    for lane in forward if part % 2 == 0 else forward[::-1]:
+                        seconds, cpu = await lane.slice(size, chats)
+                        tallies[lane.key][-1].add(size, seconds, cpu)
+                        if each:
+                            rate, cpu_us = size / seconds, cpu / size * 1e6
+                            print(f"  round {index + 1} {lane.key:10}: {rate:5.0f}/s {cpu_us:5.0f} us CPU")
         finally:
-            server.kill()
-            await server.wait()
-    rate = {k: statistics.median(r for r, _ in v) for k, v in runs.items()}
-    cpu = {k: statistics.median(c for _, c in v) for k, v in runs.items()}
-    print(f"{updates} /next updates per run over {chats} chats, {rounds} rounds, concurrency {CONCURRENCY}; medians")
-    for key, (label, _) in BOTS.items():
-        each = ", ".join(f"{r:.0f}" for r, _ in runs[key])
-        print(f"{label:27}: {rate[key]:7.0f} updates/s  {cpu[key]:6.0f} us CPU/update  (runs: {each})")
+            for lane in lanes:
+                await lane.close()
+    report(tallies, size * slices, rounds, chats, slices)
+
+
+def report(tallies: dict[str, list[Tally]], updates: int, rounds: int, chats: int, slices: int) -> None:
+    rate = {k: statistics.median(t.rate for t in v) for k, v in tallies.items()}
+    cpu = {k: statistics.median(t.cpu_us for t in v) for k, v in tallies.items()}
+    print(
+        f"{updates} /next updates per bot per round over {chats} chats, in {slices} slices; {rounds} rounds,"
+        f" concurrency {CONCURRENCY}; medians of the rounds"
+    )
+    for key, rounds_of in tallies.items():
+        each = ", ".join(f"{t.rate:.0f}" for t in rounds_of)
+        print(f"{BOTS[key][0]:29}: {rate[key]:7.0f} updates/s  {cpu[key]:6.0f} us CPU/update  (rounds: {each})")
     for base, what in BASELINES.items():
-        rate_ratio, cpu_ratio = rate["ours"] / rate[base], cpu[base] / cpu["ours"]
-        # Each round ran the bots back to back: its own ratio shows how far noise moves it.
-        by_round = ", ".join(f"{o / b:.2f}" for (o, _), (b, _) in zip(runs["ours"], runs[base], strict=True))
-        cpu_by_round = ", ".join(f"{b / o:.2f}" for (_, o), (_, b) in zip(runs["ours"], runs[base], strict=True))
+        if base not in tallies or "ours" not in tallies:
+            continue
+        ours, theirs = tallies["ours"], tallies[base]
+        rates = [o.rate / b.rate for o, b in zip(ours, theirs, strict=True)]
+        cpus = [b.cpu_us / o.cpu_us for o, b in zip(ours, theirs, strict=True)]
         print(
-            f"ours vs {base:9}: rate ratio {rate_ratio:4.2f}, CPU ratio {cpu_ratio:4.2f}"
-            f" (ours/base, base/ours; 1.0 is parity); by round: rate {by_round}, CPU {cpu_by_round}  [{what}]"
+            f"ours vs {base:9}: rate ratio {statistics.median(rates):4.2f}, CPU ratio {statistics.median(cpus):4.2f}"
+            f" (ours/base, base/ours; 1.0 is parity; medians); by round: rate {_each(rates)}, CPU {_each(cpus)}"
+            f"  [{what}]"
         )
+    if "fair" in tallies and "fair again" in tallies:
+        # The same bot twice: how far apart two identical bots come out is the bench's own noise.
+        aa = [a.rate / b.rate for a, b in zip(tallies["fair again"], tallies["fair"], strict=True)]
+        print(f"noise floor: the fair baseline against itself, by round: rate {_each(aa)}  [A/A control]")
+
+
+def _each(ratios: list[float]) -> str:
+    return ", ".join(f"{r:.2f}" for r in ratios) + f" (lowest {min(ratios):.2f})"
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    # 2000 a run: at 1000 (about 1.5 s) one round's ratio moved by ±0.15 on a quiet machine.
-    parser.add_argument("--updates", type=int, default=2000)
+    # 2000 a round: at 1000 (about 1.5 s) one round's ratio moved by ±0.15 on a quiet machine.
+    parser.add_argument("--updates", type=int, default=2000, help="per bot per round (default 2000)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--chats", type=int, default=50)
+    parser.add_argument("--slices", type=int, default=4, help="turns per bot per round (default 4)")
+    parser.add_argument(
+        "--bots", default=",".join(BOTS), help=f"which bots, comma-separated (default: all of {', '.join(BOTS)})"
+    )
+    parser.add_argument("--each", action="store_true", help="print every slice as it ends")
     args = parser.parse_args()
-    asyncio.run(main(args.updates, args.rounds, args.chats))
+    chosen = [key.strip() for key in args.bots.split(",") if key.strip()]
+    if unknown := [key for key in chosen if key not in BOTS]:
+        parser.error(f"--bots: no bot called {', '.join(unknown)} (there are {', '.join(BOTS)})")
+    asyncio.run(main(args.updates, args.rounds, args.chats, args.slices, chosen, args.each))

@@ -63,6 +63,7 @@ from adapters.telegram.ordering import OrderedUpdates
 from adapters.telegram.pacing import SendPacer
 from adapters.telegram.platform import ANONYMOUS_ADMIN_ID
 from adapters.telegram.render import TelegramDocument, TelegramPart, TelegramText, render
+from adapters.telegram.wire import send_text
 from bot.announce.outbound import ChatGone, ChatStatusListener, NoChatStatus, SendError, SendReceipt
 from bot.chat.commands import CommandRegistry, command_message, parse_command
 from bot.chat.messages import ChatRef, IncomingMessage, UserRef
@@ -416,12 +417,12 @@ class TelegramAdapter:
                 raise SendError(
                     f"{exc} (after {len(ids)} of {len(parts)} parts were posted)", maybe_delivered=True
                 ) from exc
-            ids.append(str(sent.message_id))
+            ids.append(str(sent))
         return SendReceipt(target, tuple(ids))
 
     async def _send_part(
         self, target: ChatRef, part: TelegramPart, *, preview_off: bool, reply_to: int | None
-    ) -> tuple[Message, ChatRef]:
+    ) -> tuple[int, ChatRef]:
         o = self.options
         plain = moved = False
         flood_waits = network_tries = 0
@@ -476,14 +477,16 @@ class TelegramAdapter:
 
     async def _post(
         self, target: ChatRef, part: TelegramPart, *, plain: bool, preview_off: bool, reply_to: int | None
-    ) -> Message:
+    ) -> int:
+        """Send one part; the new message's id."""
         bot = self.application.bot
         chat_id: int | str = int(target.chat_id) if target.chat_id.lstrip("-").isdigit() else target.chat_id
         thread = int(target.thread_id) if target.thread_id else None
         quote = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         mode = None if plain else ParseMode.HTML
         if isinstance(part, TelegramText):
-            message: Message = await bot.send_message(
+            return await send_text(
+                bot,
                 chat_id,
                 part.plain if plain else part.html,
                 parse_mode=mode,
@@ -492,7 +495,6 @@ class TelegramAdapter:
                 link_preview_options=_NO_PREVIEW if preview_off else None,
                 reply_markup=keyboard(part.buttons, self.username),
             )
-            return message
         assert isinstance(part, TelegramDocument)
         # An image is shown as a picture (a check-in code's QR); any other file as a document.
         send_file = bot.send_photo if part.mime_type.startswith("image/") else bot.send_document
@@ -504,7 +506,7 @@ class TelegramAdapter:
             parse_mode=mode,
             reply_parameters=quote,
         )
-        return document
+        return document.message_id
 
     async def _gone(self, chat: ChatRef, reason: str) -> ChatGone:
         # Reported by the exception; the caller (Delivery) tells the ChatStatus, the one writer.

@@ -248,6 +248,8 @@ class FakeBotApi(UpdatesApi, FailuresApi, ButtonsApi):
                 return _error(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
         result = await handler(params)
         self._notify()
+        if rule is not None and rule.strip and isinstance(result, dict):
+            result = {key: value for key, value in result.items() if key not in rule.strip}
         return web.json_response({"ok": True, "result": result})
 
     async def _m_getMe(self, params: dict[str, Any]) -> Any:

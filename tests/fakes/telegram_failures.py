@@ -23,6 +23,7 @@ class Failure:
     description: str = ""
     parameters: dict[str, Any] | None = None
     delay: float = 0.0  # seconds before answering; with status 200 the send still succeeds
+    strip: tuple[str, ...] = ()  # with status 200: the send is taken, these fields left out of the answer
 
     @classmethod
     def retry_after(cls, seconds: int) -> Failure:
@@ -49,6 +50,11 @@ class Failure:
     @classmethod
     def slow(cls, seconds: float) -> Failure:
         return cls(delay=seconds)
+
+    @classmethod
+    def answer_without(cls, *fields: str) -> Failure:
+        """The message is posted, but the answer lacks `fields` (a server that answers oddly)."""
+        return cls(strip=fields)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Failure:

@@ -8,11 +8,14 @@ import time
 from dataclasses import replace
 
 import pytest
+from telegram import LinkPreviewOptions, ReplyParameters
 
 from adapters.telegram.adapter import TelegramAdapter, TelegramOptions
+from adapters.telegram.buttons import keyboard
+from adapters.telegram.render import TelegramText, render
 from bot.announce.outbound import ChatGone, SendError
 from bot.chat.messages import ChatRef
-from bot.chat.reply import Bold, Paragraph, Reply, Text, text_reply
+from bot.chat.reply import Bold, Button, Buttons, Paragraph, Reply, Text, text_reply
 from tests.fakes import PATIENCE
 from tests.fakes.telegram_api import Failure, FakeBotApi
 from tests.telegram.conftest import FAST, GROUP, TOKEN, Factory, RecordingStatus, build_core
@@ -126,6 +129,43 @@ async def test_rejected_html_is_resent_once_as_plain_text(
     assert sent.parse_mode is None
     assert sent.text == "Tags <b>& and more"  # the raw text, not escaped
     assert "resending as plain text" in caplog.text
+
+
+async def test_an_answer_without_the_message_id_is_posted_maybe_and_never_sent_again(
+    api: FakeBotApi, telegram: TelegramAdapter
+) -> None:
+    # The adapter reads only the new message's id from Telegram's answer (adapters/telegram/wire.py).
+    api.fail(Failure.answer_without("message_id"), chat_id=GROUP)
+    with pytest.raises(SendError) as raised:
+        await telegram.send(CHAT, CARD)
+    assert raised.value.maybe_delivered
+    assert "without a message id" in str(raised.value)
+    assert len(api.calls_of("sendMessage")) == 1
+
+
+async def test_a_card_goes_out_with_every_parameter_send_message_would_send(
+    api: FakeBotApi, telegram: TelegramAdapter
+) -> None:
+    """The lean send (wire.py) puts on the wire what PTB's own send_message puts there."""
+    buttons = Buttons((Button("Going", "/going m1"), Button("Not going", "/notgoing m1")))
+    card = Reply((Paragraph((Bold("Tags <b>&"), Text(" and more"))), buttons), disable_link_preview=True)
+    topic = replace(CHAT, thread_id="7")
+    ours = await telegram._send_reply(topic, card, reply_to=42)
+    [sent] = api.calls_of("sendMessage")
+    [part] = render(card)
+    assert isinstance(part, TelegramText)
+    await telegram.application.bot.send_message(
+        GROUP,
+        part.html,
+        parse_mode="HTML",
+        message_thread_id=7,
+        reply_parameters=ReplyParameters(42, allow_sending_without_reply=True),
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+        reply_markup=keyboard(part.buttons, telegram.username),
+    )
+    [_, theirs] = api.calls_of("sendMessage")
+    assert sent == theirs
+    assert ours.message_ids == ("1",)
 
 
 async def test_rejected_plain_text_is_not_retried_forever(api: FakeBotApi, telegram: TelegramAdapter) -> None:
