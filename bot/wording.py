@@ -28,7 +28,17 @@ def clip(text: str, limit: int = ECHO_MAX) -> str:
 
 
 _INVISIBLE = frozenset(("Cc", "Cf", "Cs", "Co", "Cn"))  # controls, format (zero-width, bidi), unassigned
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # bidi overrides too
+# What a person's text loses: controls (tab and newline stay), the bidi embeddings, overrides and
+# isolates (U+202A-202E, U+2066-2069), which make a line read otherwise than it is stored, and the
+# other invisible format characters (soft hyphen, zero-width space, word joiner, invisible operators,
+# deprecated format controls, BOM, interlinear annotations that hide text, tag characters). The
+# implicit marks LRM, RLM and ALM stay (right-to-left text uses them), as do ZWNJ and ZWJ; and so do
+# tag characters in an emoji flag (🏴 + a subdivision code + cancel tag, e.g. Scotland's).
+_CONTROLS = re.compile(
+    r"(\U0001f3f4[\U000e0030-\U000e0039\U000e0061-\U000e007a]{1,7}\U000e007f)"  # group 1: a flag, kept
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u180e\u200b\u202a-\u202e\u2060-\u2064\u2066-\u206f"
+    r"\ufeff\ufff9-\ufffb\U000e0001\U000e0020-\U000e007f]"
+)
 
 
 def visible(text: str) -> bool:
@@ -37,6 +47,11 @@ def visible(text: str) -> bool:
 
 
 def without_controls(text: str) -> str:
-    """Text typed by a person, kept: control characters and bidi overrides left out (an override in a
-    name would turn the rest of an organiser's line around); zero-width joiners stay (emoji, Persian)."""
-    return _CONTROLS.sub("", text)
+    """Text typed by a person, kept: control characters, bidi overrides and invisible format
+    characters left out (an override in a name would turn the rest of an organiser's line around);
+    RLM/LRM and zero-width joiners stay (Hebrew, emoji, Persian)."""
+    return _CONTROLS.sub(_kept, text)
+
+
+def _kept(match: re.Match[str]) -> str:
+    return match.group(1) or ""

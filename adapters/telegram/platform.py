@@ -89,6 +89,6 @@ TELEGRAM = Platform(
     TelegramSettings.from_env,
     "TELEGRAM_BOT_TOKEN",
     service_accounts=frozenset({str(ANONYMOUS_ADMIN_ID), str(CHANNEL_BOT_ID)}),
-    user_id=r"[0-9]{1,20}",
-    user_id_shape="a Telegram user id is a number, such as telegram:123456789 (/whoami shows yours)",
+    user_id=r"[1-9][0-9]{0,19}",  # positive, as /whoami writes it: 0 or 007 would never match anyone
+    user_id_shape="a Telegram user id is a number from 1 up, such as telegram:123456789 (/whoami shows yours)",
 )

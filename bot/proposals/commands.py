@@ -293,6 +293,7 @@ class ProposalCommands:
         if writer is None:  # a calendar given as data, not read from a file (some tests and tools)
             return text_reply("The calendar is not read from a file here, so I cannot add to it.")
         by = req.message.sender
+        existing = venue if venue != NEW_VENUE else None
         won = await asyncio.to_thread(
             self.store.proposals.begin_accept,
             proposal.number,
@@ -301,6 +302,7 @@ class ProposalCommands:
             at=req.now,
             event_id=event.id,
             owner=self.owner,
+            venue_id=existing,  # recorded before the edit: what a start checks the file for after a crash
         )
         if not won:  # another accept, a decline or a withdrawal was first
             return await self._lost(proposal)
@@ -314,7 +316,9 @@ class ProposalCommands:
             log.exception("accepting %s failed", proposal.id)
             from bot.store.proposals import Accepting  # SQLAlchemy: not on the way to the first answer
 
-            settled = await self._settle(Accepting(proposal, self.owner), req.now)
+            # The row as begin_accept left it: the file is searched for this meetup and venue.
+            accepting = replace(proposal, status=Status.ACCEPTING, event_id=event.id, venue_id=existing)
+            settled = await self._settle(Accepting(accepting, self.owner), req.now)
             if settled is Status.NEW:
                 return text_reply(f"I did not accept {proposal.id}: the calendar edit failed (the log says why).")
             if settled is None:  # the file does not load: the next start settles it from the file
@@ -534,13 +538,17 @@ def _over(count: int) -> Reply:
 
 
 def _in_calendar(data: CalendarData, proposal: Proposal) -> bool:
-    """Whether the accepted talk (by title) or venue (by name) is in its meetup in this calendar."""
+    """Whether the accepted talk (by title) or venue is in its meetup in this calendar: the venue
+    by the id the edit set when it was held at an existing venue (whose name need not be the
+    offer's), else by the offer's name (the new entry the edit added carries it)."""
     event = next((e for e in data.events if e.id == proposal.event_id), None)
     if event is None:
         return False
     title = " ".join(proposal.title.split()).casefold()
     if proposal.kind is Kind.TALK:
         return any(" ".join(t.title.split()).casefold() == title for t in event.talks)
+    if proposal.venue_id is not None:
+        return event.venue is not None and event.venue.id == proposal.venue_id
     names = (event.venue.name if event.venue else None, event.host)
     return any(n is not None and " ".join(n.split()).casefold() == title for n in names)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.chat.reply import Bold, Heading, Reply, Text, paragraph
 from bot.proposals.model import ABSTRACT_MAX, FIELD_MAX, NOTES_MAX, TITLE_MAX, Kind
-from bot.wording import visible
+from bot.wording import visible, without_controls
 
 # An answer checker: the value to keep, or raises Invalid with what to say.
 Check = Callable[[str], str]
@@ -33,7 +33,8 @@ class Step:
 
 def _text(limit: int, what: str) -> Check:
     def check(answer: str) -> str:
-        value = answer.strip()
+        # Bidi overrides and invisible characters out: the organisers' card must show what is stored.
+        value = without_controls(answer).strip()
         if not visible(value):  # zero-width spaces or bidi marks alone: a blank title on every card
             raise Invalid(f"The {what} cannot be empty.")
         if len(value) > limit:
@@ -69,7 +70,7 @@ def capacity(answer: str) -> str:
 
 
 def notes(answer: str) -> str:
-    value = answer.strip()
+    value = without_controls(answer).strip()  # "-" with an invisible character around it is "-" too
     if value in ("-", "—", "–"):
         return ""
     return _text(NOTES_MAX, "notes")(value)

@@ -75,6 +75,7 @@ class Proposal:
     decided_at: datetime | None = None
     reason: str | None = None
     event_id: str | None = None
+    venue_id: str | None = None  # an accepted venue offer held at a venue already in the file: its id
 
     @property
     def id(self) -> str:

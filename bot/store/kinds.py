@@ -14,7 +14,7 @@ from bot.chat.messages import ChatRef
 
 # The schema revision this release runs at: the newest in bot/store/migrations/versions/ (a new
 # revision changes it here; tests/store/test_migrations.py checks it against Alembic's head).
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 
 
 class LedgerState(enum.StrEnum):

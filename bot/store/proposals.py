@@ -15,7 +15,9 @@ The decider is two columns, `decided_by` (their `platform:id`) and `decided_name
 display name, for "already accepted by Dana"); while a submission is `accepting`,
 `accepting_owner` names the process making the edit (`host:pid:random`), so a start can tell an
 accept whose process died from one still running elsewhere. (Until revision 0003 both rode in
-other columns: bot/store/migrations/versions/r0003_proposal_columns.py splits such rows.)
+other columns: bot/store/migrations/versions/r0003_proposal_columns.py splits such rows.) An
+accept that holds the meetup at a venue already in the file (`venue=<id>`) records that venue's
+id in `venue_id` (revision 0004), so a start can tell whether the file has the edit.
 """
 
 from __future__ import annotations
@@ -88,6 +90,9 @@ class ProposalStore:
             Column("reason", Text),
             Column("event_id", String(200)),
             Column("accepting_owner", String(200)),  # the process making the edit, while `accepting`
+            # /accept V3 venue=<id>: the existing venue the meetup is held at. Text: the organiser
+            # typed it, and only the edit checks that such a venue exists.
+            Column("venue_id", Text),
         )
         self.conversations = Table(
             f"{prefix}proposal_conversations",
@@ -209,8 +214,19 @@ class ProposalStore:
                 )
         return row is not None
 
-    def begin_accept(self, number: int, *, by: str, name: str | None, at: datetime, event_id: str, owner: str) -> bool:
-        """new -> accepting: True for exactly one caller; only that caller edits the calendar."""
+    def begin_accept(
+        self,
+        number: int,
+        *,
+        by: str,
+        name: str | None,
+        at: datetime,
+        event_id: str,
+        owner: str,
+        venue_id: str | None = None,
+    ) -> bool:
+        """new -> accepting: True for exactly one caller; only that caller edits the calendar.
+        `venue_id`: the existing venue a venue offer's accept holds the meetup at, if any."""
         return self._move(
             number,
             Status.NEW,
@@ -220,6 +236,7 @@ class ProposalStore:
             decided_at=at,
             event_id=event_id,
             accepting_owner=owner,
+            venue_id=venue_id,
         )
 
     def finish_accept(self, number: int, *, owner: str, at: datetime) -> bool:
@@ -235,6 +252,7 @@ class ProposalStore:
             "decided_at": None,
             "event_id": None,
             "accepting_owner": None,
+            "venue_id": None,
         }
         return self._move(number, Status.ACCEPTING, Status.NEW, *conditions, **cleared)
 
@@ -328,6 +346,7 @@ def _values(p: Proposal) -> dict[str, Any]:
         "decided_at": p.decided_at,
         "reason": p.reason,
         "event_id": p.event_id,
+        "venue_id": p.venue_id,
     }
 
 
@@ -357,4 +376,5 @@ def _proposal(r: Any) -> Proposal:
         decided_at=r.decided_at,
         reason=r.reason,
         event_id=r.event_id,
+        venue_id=r.venue_id,
     )

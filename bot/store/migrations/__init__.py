@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 # The newest revision in versions/ (tests/store/test_migrations.py checks it against Alembic's
 # head): the start-up check compares the database with it without importing Alembic.
-HEAD = "0003"
+HEAD = "0004"
 FIRST = "0001"
 
 
