@@ -51,7 +51,7 @@ from bot.proposals.model import (
     parse_id,
 )
 from bot.store.kinds import LedgerState
-from bot.wording import plural
+from bot.wording import plural, without_controls
 
 if TYPE_CHECKING:
     from bot.store.proposals import Accepting
@@ -361,7 +361,8 @@ class ProposalCommands:
         if refusal is not None:
             return refusal
         proposal = await self._find(req)
-        reason = req.arg_text.partition(" ")[2].strip()[:1000] or None
+        # The proposer reads it: no override may turn it into something else than was typed.
+        reason = without_controls(req.arg_text.partition(" ")[2]).strip()[:1000] or None
         by = req.message.sender
         done = await asyncio.to_thread(
             self.store.proposals.decline,

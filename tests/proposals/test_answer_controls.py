@@ -10,7 +10,7 @@ import pytest
 from bot.proposals.conversation import check_all
 from bot.proposals.model import Kind
 from bot.wording import without_controls
-from tests.proposals.conftest import ORG_CHAT, Chat
+from tests.proposals.conftest import ORG_CHAT, ORGANISER, PROPOSER, Chat
 
 RLO, LRO, LRE, RLE, PDF = "\u202e", "\u202d", "\u202a", "\u202b", "\u202c"
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
@@ -66,3 +66,12 @@ async def test_a_venue_offer_with_overrides_is_stored_without_them(chat: Chat) -
         Kind.VENUE, {"name": f"Acme{RLO}", "address": f"{LRI}1 Main St", "capacity": "80", "notes": f"{FSI}Parking"}
     )
     assert problems == [] and answers == ("Acme", "1 Main St", "80", "Parking")
+
+
+async def test_a_decline_reason_reaches_the_proposer_without_overrides(chat: Chat) -> None:
+    await chat.propose()
+    await chat.say(f"/decline T1 {RLO}not our topic{PDF}\u200b this time", ORGANISER)
+    [stored] = chat.core.announcements.store.proposals.find()
+    assert stored.reason == "not our topic this time"
+    notice = chat.sender.to(PROPOSER.user_id)[-1]
+    assert "not our topic this time" in notice and chars(notice) == set()
