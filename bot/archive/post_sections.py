@@ -14,7 +14,6 @@ import re
 
 from bot.archive.post_speakers import (
     BIO_LABEL,
-    LABEL,
     Bio,
     Names,
     bio_name,
@@ -23,10 +22,24 @@ from bot.archive.post_speakers import (
     label_bio,
     label_names,
     links_of,
+    owner,
     prose_names,
 )
 from bot.archive.post_talks import BOILERPLATE, TalkDraft, is_schedule_intro
-from bot.archive.post_text import GENERIC, LINK, Para, is_time_range, links, squash, unlink
+from bot.archive.post_text import (
+    ABOUT_LINE,
+    CONTACT_LINE,
+    GENERIC,
+    LABEL,
+    LINK,
+    URL,
+    Para,
+    is_time_range,
+    line_links,
+    links,
+    squash,
+    unlink,
+)
 
 STRONG = {"a Lecturer line", "a name line"}
 ABSTRACT = re.compile(r"[*_]*(?i:abstract|description|summary|about the talk)[*_]*\s*:[*_]*\s*")
@@ -122,25 +135,56 @@ def _split_at_labels(para: Para) -> list[Para]:
 
 
 def _label_paragraph(para: Para, rest: str, found: list[str], bios: dict[str, Bio], queue: list[Para]) -> Bio | None:
-    """ "Lecturer: Name - bio" and its link lines; an "Abstract:" line after it is read on as the
-    talk's text. Returns the bio that the following paragraphs continue: only when the label
-    line had links or sentences about the speaker under it."""
+    """ "Lecturer: Name - bio" and the lines under it that are about the speaker: links (a URL,
+    "Link: https://...", a markdown link), an email or a handle, sentences about them. The first
+    other line (an "Abstract:" line too) and what follows is read on as the talk's text. Returns
+    the bio that the following paragraphs continue: only when the label line had lines about its
+    one speaker under it."""
     lines = para.lines[1:]
     about = tuple(f"{w} " for w in (*(n.split()[0] for n in found), "He", "She", "They", "Their", "His", "Her"))
-    # Links and sentences about the speaker stay with the speaker; other text is the talk's.
-    at = next(
-        (i for i, line in enumerate(lines) if ABSTRACT.match(line) or not (links(line) or line.startswith(about))),
-        len(lines),
-    )
+    one = found[0] if len(found) == 1 else None
+    if one is not None:
+        label_bio(rest, one, bios.setdefault(one, Bio()))
+    _give_links(_own_links(para.lines[0]), found, bios)
+    at = len(lines)
+    for index, line in enumerate(lines):
+        own = line_links(line)
+        # "Dana is ...", "She works ...": about the person; "Dana will show ..." is about the talk.
+        sentence = line.startswith(about) and ABOUT_LINE.match(line) is not None
+        if ABSTRACT.match(line) or not (own or sentence or CONTACT_LINE.fullmatch(line)):
+            at = index  # the talk's text from here on
+            break
+        if own:
+            _give_links(own, found, bios)
+            continue
+        # Several speakers: a line is the one's whose name its subject (or its handle) spells.
+        who = one or owner(line.split()[0] if sentence else line, found)
+        if who is None:
+            at = index  # "They are both ...": about the talk's speakers together, so the talk's text
+            break
+        bio_paragraph(Para([line]), bios.setdefault(who, Bio()))
     if at < len(lines):
         queue.insert(0, Para(lines[at:]))
-    bio = bios.setdefault(found[0], Bio()) if len(found) == 1 else None
-    if bio is not None:
-        label_bio(rest, found[0], bio)
-        bio.links.extend(link for line in lines[:at] for link in links(line))
-        if bio.bio and not bio.how:
+    for who in found:
+        if (bio := bios.get(who)) is not None and bio.bio and not bio.how:
             bio.how = "its Lecturer line"
-    return bio if 0 < at == len(lines) else None
+    return bios[one] if one is not None and 0 < at == len(lines) else None
+
+
+def _own_links(line: str) -> list[tuple[str, str]]:
+    """The links on a label line itself: "[Dana Levi](https://...)", "Dana Levi <https://...>"."""
+    marked = [(text, url) for text, url in links(line) if url.startswith(("http://", "https://"))]
+    bare = URL.findall(LINK.sub("", line))
+    return [(("" if URL.search(text) else text.strip()), url) for text, url in marked] + [("", u) for u in bare]
+
+
+def _give_links(found_links: list[tuple[str, str]], found: list[str], bios: dict[str, Bio]) -> None:
+    """Each link to its speaker: the one speaker, or of several the one whose name it spells
+    ("linkedin.com/in/avicohen"); a link that spells no one's is left out, not guessed."""
+    for label, url in found_links:
+        who = found[0] if len(found) == 1 else owner(f"{label} {url}", found)
+        if who is not None:  # a link whose text is the name itself says nothing: the domain labels it
+            bios.setdefault(who, Bio()).links.append(("" if label in found else label, url))
 
 
 def _abstract_paragraph(para: Para, names: Names, bios: dict[str, Bio], speakers: Found) -> str:

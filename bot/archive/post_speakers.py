@@ -6,7 +6,8 @@ the next line, "Name will talk about", "In this talk Name will", "Name (company)
 "a session with Name", "presented by Name", a bio paragraph "Name is a ...", a heading "Title -
 by Name". A first name is resolved against the full names the post (or the calendar) uses; one
 person spelled two ways ("Ben-Haim" / "Ben Haim", "Dmitri" / "Dmitry") is one speaker, named
-as first written.
+as first written. A label line's names are read in any script (Hebrew has no capitals); a link
+on it or under it is the speaker's link, never part of their name.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.archive.post_text import Para, is_time_range, links, squash, unlink
+from bot.archive.post_text import LABEL, Para, is_time_range, link_line, links, squash, unlink, without_urls
 from bot.calendar.loader import slugify
 from bot.calendar.model import Link, Speaker
 
@@ -43,7 +44,6 @@ SPEAKER_IS = re.compile(rf"\b(?i:speaker|lecturer|presenter|guest)(?:\s+[a-z]+){
 WITH_NAME = re.compile(rf"\b(?:session|talk|lecture|conversation|chat|workshop|evening|discussion)\s+with\s+({FULL})")
 BIO_START = re.compile(rf"({ANY_NAME})\s+(?:is|was|has been|works|leads|has)\b")
 BIO_LABEL = re.compile(r"(?i:bio|about the speakers?|about the lecturers?|about)\s*:\s*")
-LABEL = re.compile(r"[*_]*(?i:lecturers?|speakers?|presenters?|presented by)[*_]*\s*[:\-–—][*_]*\s*(.*)")
 HEADING_BY = re.compile(
     rf"(.+?)\s*(?:[-–—/|,]\s*(?:by\s+)?|\bby\s+|\(\s*(?:by\s+)?)({FULL})\s*(?:(?:,|\bfrom\b|\bof\b)[^()]*)?\)?"
 )
@@ -68,14 +68,49 @@ def clean_name(name: str) -> str | None:
 
 
 def label_names(rest: str) -> list[str]:
-    """The names after "Lecturer:" ("Mark Veltzer - CTO of ...", "A and B", "A, company")."""
+    """The names after "Lecturer:" ("Mark Veltzer - CTO of ...", "A and B", "A, company"), in
+    any script; a name stops at the first word that is none (a URL too)."""
     head = re.split(r"\s+[-–—|]\s+|,\s*(?![A-Z][a-z]+\s+[A-Z])|\s*\(", unlink(rest), maxsplit=1)[0]
     out = []
     for part in re.split(r"\s+(?:and|&)\s+|,\s*", head):
-        match = re.match(ANY_NAME, part.strip())
-        if match and (name := clean_name(match.group(0))):
+        if (found := leading_name(part)) and (name := clean_name(found)):
             out.append(name)
     return out
+
+
+_INNER = "'’׳-"  # inside a name word: O'Brien, Ben-Haim, ג׳ורג׳
+
+
+def _name_word(word: str) -> bool:
+    """A capitalised word (Dana, McKenzie, Żmuda-Trzebiatowski, O'Brien) or a word of a script
+    without capitals (Hebrew, Arabic): what a label line's name is made of."""
+    letters = [c for c in word if c not in _INNER]
+    if not letters or not all(c.isalpha() for c in letters) or word[0] in _INNER or word[-1] in _INNER:
+        return False
+    if all(not c.isupper() and not c.islower() for c in letters):
+        return True
+    return word[0].isupper() and any(c.islower() for c in letters)
+
+
+def leading_name(text: str) -> str | None:
+    """The name a label line's text starts with: up to four name words, particles ("ben",
+    "van") between them; it stops at the first other word (a URL, "CTO", "is")."""
+    words: list[str] = []
+    particles: list[str] = []
+    for raw in text.split():
+        word = raw.rstrip(".,;:!?)")
+        if word in words:  # "Dana Levi Dana is ...": the next sentence's subject, not more name
+            break
+        if _name_word(word):
+            words.extend([*particles, word])
+            particles = []
+        elif words and re.fullmatch(PARTICLE, word) and not particles:
+            particles.append(word)
+        else:
+            break
+        if word != raw or sum(1 for w in words if w not in particles) >= 4:
+            break  # "Dana Levi." ends with its stop; FULL's four words at most
+    return " ".join(words) or None
 
 
 def heading_speaker(heading: str) -> tuple[str, str | None]:
@@ -111,7 +146,8 @@ def bio_name(para: Para) -> str | None:
 
 
 def _key(name: str) -> str:
-    return re.sub(r"[^a-z]", "", name.lower())
+    # Letters of any script: two Hebrew names must not both be "" and so one person.
+    return "".join(c for c in name.lower() if c.isalpha())
 
 
 def _close(a: str, b: str) -> bool:
@@ -200,11 +236,12 @@ def is_name_line(text: str) -> bool:
 
 def label_bio(rest: str, name: str, bio: Bio) -> None:
     """ "Mark Veltzer - CTO of Hinbit. Mark is ...": the first short clause is the affiliation."""
-    paren = re.fullmatch(rf"\s*{re.escape(name)}\s*\(([^()]{{2,60}})\)\s*", unlink(rest))
+    rest = without_urls(unlink(rest))  # the speaker's links are read apart, not as their text
+    paren = re.fullmatch(rf"\s*{re.escape(name)}\s*\(([^()]{{2,60}})\)\s*", rest)
     if paren:  # "Yossi Mor (Intel)"
         bio.affiliation = paren.group(1).strip()
         return
-    parts = re.split(r"\s+[-–—]\s+|,", unlink(rest), maxsplit=1)
+    parts = re.split(r"\s+[-–—]\s+|,", rest, maxsplit=1)
     if len(parts) < 2 or " and " in parts[0]:
         return
     text = parts[1].strip()
@@ -217,8 +254,11 @@ def label_bio(rest: str, name: str, bio: Bio) -> None:
 
 def bio_paragraph(para: Para, bio: Bio) -> None:
     for line in para.lines:
+        alone = link_line(line)
         found = links(line)
-        if found:
+        if alone is not None:  # "Link: https://...", a bare URL: a link, not the person's text
+            bio.links.append(alone)
+        elif found:
             label = re.split(r"\s*-\s*\[", line)[0].strip(" -")
             bio.links.extend((label or text, url) for text, url in found)
         else:
@@ -256,10 +296,24 @@ def standalone_bios(paras: list[Para], names: Names, bios: dict[str, Bio], stop:
         bio_paragraph(para, current)
 
 
+def owner(text: str, people: list[str]) -> str | None:
+    """Which of several speakers a link or a contact line is theirs: the one whose name (first
+    or last, three letters at least) it spells ("linkedin.com/in/avicohen", "Avi: @avic"), when
+    just one does."""
+    plain = _key(text)
+    mine = [p for p in people if any(len(k) >= 3 and k in plain for k in map(_key, p.split()))]
+    return mine[0] if len(mine) == 1 else None
+
+
+GENERIC_LINK_LABELS = {"link", "links", "url", "web", "website", "site"}  # say nothing: the domain does
+
+
 def speaker(name: str, bio: Bio | None) -> Speaker:
     found: dict[str, str] = {}
     for label, url in bio.links if bio else []:
-        clean = label.strip("<> ") or url
+        clean = label.strip("<> ")
+        clean = "" if clean.rstrip(":").lower() in GENERIC_LINK_LABELS else clean
+        clean = clean or url
         if clean.startswith("http"):
             clean = re.sub(r"^https?://(?:www\.)?", "", clean).split("/")[0]
         found.setdefault(clean, url)

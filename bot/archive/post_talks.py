@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 
 from bot.archive.post_schedule import HEADING_PREFIX, SlotLine, run_in_title, talk_title
-from bot.archive.post_speakers import FULL, LABEL, heading_speaker, is_name_line
-from bot.archive.post_text import LINK, LIST_ITEM, Para, is_time_range, similarity, stem_overlap, unlink, words
+from bot.archive.post_speakers import FULL, heading_speaker, is_name_line
+from bot.archive.post_text import LABEL, LINK, LIST_ITEM, Para, is_time_range, similarity, stem_overlap, unlink, words
 from bot.calendar.model import SlotKind
 
 # The community's own voice: greetings, calls for speakers, social links. Never an abstract.
@@ -94,6 +94,8 @@ def heading(para: Para, talk_titles: list[str]) -> tuple[str, list[str]] | None:
     """The paragraph's heading and the lines under it, or None when it does not start a talk."""
     first = para.lines[0]
     marked = MARKED.fullmatch(first)
+    if marked and LABEL.fullmatch(first):  # "**Lecturer**: Dana Levi" names a speaker, heads nothing
+        return None
     tail = marked.group(2) if marked else ""
     if marked and (not tail or (len(tail.split()) <= 6 and not tail.endswith((".", ":")))):
         text = unlink(f"{marked.group(1)} {tail}" if tail else marked.group(1) or marked.group(3)).strip()

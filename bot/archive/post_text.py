@@ -4,6 +4,10 @@ Markdown as the website's converter wrote it: soft-wrapped lines, hard breaks (t
 spaces or a backslash), entities (`&amp;`), escaped list markers (`\\-`), autolinks
 (`<https://...>`). Simple HTML bodies (`<p>`, `<br>`, `<strong>`, `<li>`, `<a>`) are turned into
 the same markdown first.
+
+Under a "Lecturer:" line a new source line is a new logical line when it starts an item of its
+own (a link, an email, a handle, a "Label:", a sentence about the person): soft-wrapped, it
+would otherwise be glued to the speaker's name.
 """
 
 from __future__ import annotations
@@ -29,6 +33,25 @@ TIME_RANGE = re.compile(
 )
 LIST_ITEM = re.compile(r"(?:[*+-]|\\-|\d{1,2}[.)])\s")
 BARE_LABEL = re.compile(r"[*_]*(?i:lecturers?|speakers?|presenters?|presented by|bio|abstract)[*_]*\s*:?[*_]*")
+# "Lecturer: Name ...", "**Speakers** - A and B": group 1 is what follows the label.
+LABEL = re.compile(r"[*_]*(?i:lecturers?|speakers?|presenters?|presented by)[*_]*\s*[:\-–—][*_]*\s*(.*)")
+URL = re.compile(r"https?://[^\s<>]+[^\s<>.,;:!?)\]'\"]")
+# One link as a line holds it: markdown (`[text](url)`, `[<url>](url)`), an autolink, a bare URL.
+_ONE_LINK = rf"\[[^\]]*\]\(\s*https?://[^)]*\)|<{URL.pattern}/?>|{URL.pattern}/?"
+# What names a link or a contact on its line: "Link:", "LinkedIn -", "Mabel technology -".
+_ITEM_LABEL = r"(?:[*_]*(?P<label>[^\W\d_][^:<>\[\]()]{0,30}?)[*_]*\s*(?::|\s[-–—]|[-–—](?=\[))[*_]*\s*)?"
+LINK_LINE = re.compile(rf"[*+-]?\s*{_ITEM_LABEL}(?P<link>{_ONE_LINK})")
+CONTACT_LINE = re.compile(rf"[*+-]?\s*{_ITEM_LABEL}(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|@\w{{2,}})")
+NEW_LABEL = re.compile(r"[*_]*[^\W\d_][\w'’ ]{0,24}?[*_]*\s*:[*_]*(?:\s|$)")
+_SUBJECT = r"[^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’-]*)?\s+"  # "Dana", "Dana Levi", "She"
+_BIO_VERBS = r"is|are|was|were|has|have|works|worked|leads|led|joined|holds|teaches|spent|founded|maintains|contributes"
+# "Dana is ...", "Dana Levi has ...", "She works ...": a sentence about a person.
+ABOUT_LINE = re.compile(rf"{_SUBJECT}(?:{_BIO_VERBS})\b")
+# ... or any sentence that starts with its subject: "Ido will build ...", "Dana presents ...".
+SENTENCE_LINE = re.compile(
+    rf"{_SUBJECT}(?:{_BIO_VERBS}|will|would|can|talks|presents|shows|explains|describes|discusses|covers"
+    r"|introduces|demonstrates|gives|goes|dives|reviews|builds|wrote|writes)\b"
+)
 HEADING_LINE = re.compile(r"#{1,6}\s+\S.*|(?:\*\*|__)[^*_].*(?:\*\*|__):?")
 
 
@@ -73,7 +96,7 @@ def paragraphs(body: str) -> list[Para]:
     out: list[Para] = []
     lines: list[str] = []
     current, first = "", ""
-    after_label = False
+    after_label = speakers = False  # speakers: a "Lecturer:" line began in this paragraph
     for raw in (from_html(body) + "\n\n").splitlines():
         stripped = raw.strip()
         if not stripped:
@@ -81,10 +104,17 @@ def paragraphs(body: str) -> list[Para]:
                 lines.append(current)
             if lines:
                 out.append(Para([clean(line) for line in lines], clean(first)))
+            # "Lecturer:" closing a paragraph: the name and its links are in the next one.
+            speakers = after_label and bool(LABEL.fullmatch(clean(lines[-1]) if lines else ""))
             lines, current, first, after_label = [], "", "", False
             continue
         first = first or stripped
-        starts = is_time_range(stripped) or LIST_ITEM.match(stripped) or HEADING_LINE.fullmatch(stripped)
+        starts = (
+            is_time_range(stripped)
+            or LIST_ITEM.match(stripped)
+            or HEADING_LINE.fullmatch(stripped)
+            or (speakers and starts_item(stripped))
+        )
         if current and starts:
             lines.append(current)
             current = ""
@@ -97,10 +127,51 @@ def paragraphs(body: str) -> list[Para]:
             or after_label  # "Lecturer:" alone, then the name alone on the next line
         )
         after_label = bool(BARE_LABEL.fullmatch(stripped))
+        speakers = speakers or bool(LABEL.fullmatch(stripped))
         if raw.endswith("  ") or raw.endswith("\\") or ends:
             lines.append(current.rstrip("\\").strip())
             current = ""
     return out
+
+
+def starts_item(line: str) -> bool:
+    """A line under a speaker's name that is not more of the name: a link, an email or a
+    handle (alone or labelled), a new "Label:", or a sentence about a person."""
+    line = clean(line)
+    if line_links(line) or CONTACT_LINE.fullmatch(line):
+        return True
+    # A lower-case word goes on a wrapped sentence ("... a company that\nis ..."); it starts none.
+    return not line[:1].islower() and bool(NEW_LABEL.match(line) or SENTENCE_LINE.match(line))
+
+
+def link_line(line: str) -> tuple[str, str] | None:
+    """(label, url) of a line that is one http(s) link, maybe labelled: "Link: https://...",
+    "LinkedIn - <https://...>", "[<https://...>](https://...)", "[Homepage](https://...)". The
+    label is what the line names it, else the markdown link's text when that is no URL."""
+    match = LINK_LINE.fullmatch(line.strip())
+    if match is None:
+        return None
+    found = links(match.group("link"))
+    text, url = found[0] if found else ("", match.group("link").strip("<>"))
+    label = match.group("label") or ("" if URL.search(text) else text)
+    return label.strip(" *_-–—"), url
+
+
+def line_links(line: str) -> list[tuple[str, str]]:
+    """(label, url) of each link of a line that is only links: one (see `link_line`), or several
+    markdown links with at most a few words between ("[GitHub](...) | [LinkedIn](...)")."""
+    one = link_line(line)
+    if one is not None:
+        return [one]
+    found = [(text.strip(), url) for text, url in links(line) if url.startswith(("http://", "https://"))]
+    return found if found and len(LINK.sub("", line).split()) <= 3 else []
+
+
+def without_urls(text: str) -> str:
+    """The text with its links that are only URLs taken out and other links as their text:
+    "Dana Levi <https://...>" and "[Dana Levi](https://...)" are both "Dana Levi"."""
+    text = LINK.sub(lambda m: "" if URL.search(m.group(1)) else m.group(1), text)
+    return squash(URL.sub("", re.sub(rf"<{URL.pattern}/?>", "", text)))
 
 
 def clean(line: str) -> str:

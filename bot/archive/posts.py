@@ -30,7 +30,6 @@ from bot.archive.post_schedule import SlotLine, schedule_lines
 from bot.archive.post_sections import free_paragraphs, outside_bios, prose_speakers, read_section, tidy
 from bot.archive.post_speakers import (
     FULL,
-    LABEL,
     Bio,
     Names,
     collect_names,
@@ -41,7 +40,7 @@ from bot.archive.post_speakers import (
     standalone_bios,
 )
 from bot.archive.post_talks import BOILERPLATE, TBA, TalkDraft, talk_drafts
-from bot.archive.post_text import Para, is_time_range, paragraphs
+from bot.archive.post_text import LABEL, Para, is_time_range, paragraphs
 from bot.calendar.loader import check_exists, slot_span, slugify
 from bot.calendar.model import Event, ScheduleSlot, Speaker, Talk
 
@@ -146,22 +145,24 @@ def _title(
 
 
 def _join_labels(paras: list[Para]) -> list[Para]:
-    """ "Lecturer:" alone on its line (or paragraph), the name on the next: one label line."""
+    """ "Lecturer:" alone on its line (or paragraph), the name on the next: one label line. A
+    name in the paragraph after brings the lines under it (its links) to the label's."""
     out: list[Para] = []
     pending = False
     for para in paras:
+        if pending:
+            out[-1].lines[-1] = f"{out[-1].lines[-1].rstrip(' *_:')}: {para.lines[0]}"
+            out[-1].lines.extend(para.lines[1:])
+            pending = False
+            continue
         lines: list[str] = []
         for line in para.lines:
-            if pending or (lines and _bare_label(lines[-1])):
-                target = lines if lines else out[-1].lines
-                target[-1] = f"{target[-1].rstrip(' *_:')}: {line}"
-                pending = False
+            if lines and _bare_label(lines[-1]):
+                lines[-1] = f"{lines[-1].rstrip(' *_:')}: {line}"
                 continue
             lines.append(line)
-        if lines and _bare_label(lines[-1]) and len(lines) == 1:
-            pending = True
-        if lines:
-            out.append(Para(lines, para.raw_first))
+        pending = len(lines) == 1 and _bare_label(lines[0])
+        out.append(Para(lines, para.raw_first))
     return out
 
 
