@@ -12,7 +12,7 @@ from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.calendar.loader import slot_span, slugify
+from bot.calendar.loader import person_slug, slot_span, slugify
 from bot.calendar.model import (
     CalendarData,
     Community,
@@ -181,7 +181,7 @@ def _talk(t: Any, path: str) -> Talk:
         raise JsonCalendarError(f"{path}.tags: expected a list of words")
     return Talk(
         title=_str(t, "title", path, required=True),
-        speakers=tuple(Speaker(slugify(n), n) for n in names),
+        speakers=tuple(Speaker(person_slug(n), n) for n in names),
         language=_str(t, "language", path),
         video=_str(t, "video", path),
         slides=_str(t, "slides", path),

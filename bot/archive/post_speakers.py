@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.archive.post_text import LABEL, Para, is_time_range, link_line, links, squash, unlink, without_urls
-from bot.calendar.loader import slugify
+from bot.calendar.loader import person_slug
 from bot.calendar.model import Link, Speaker
 
 WORD = r"[A-Z][a-z]+(?:['’-][A-Z]?[a-z]+)*|[A-Z]'[A-Z][a-z]+"
@@ -319,7 +319,7 @@ def speaker(name: str, bio: Bio | None) -> Speaker:
         found.setdefault(clean, url)
     text = " ".join(bio.bio) if bio and bio.bio else None
     return Speaker(
-        id=slugify(name),
+        id=person_slug(name),
         name=name,
         affiliation=bio.affiliation if bio else None,
         bio=squash(text) if text else None,

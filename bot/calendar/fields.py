@@ -7,7 +7,9 @@ read_events.py; loader.py puts them together.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -186,6 +188,17 @@ class FieldReader:
 
 def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unnamed"
+
+
+def person_slug(name: str) -> str:
+    """A speaker's id from their name: its Latin letters and digits (`slugify`); a name with none
+    (דנה לוי) gets `speaker-` and a digest of the name, the same at every import and different
+    for every name: two such people never share one id (they all slugified to "unnamed")."""
+    slug = slugify(name)
+    if slug != "unnamed":
+        return slug
+    digest = hashlib.sha256(" ".join(unicodedata.normalize("NFC", name).casefold().split()).encode()).hexdigest()
+    return f"speaker-{digest[:8]}"
 
 
 def or_default(value: T | None, default: T) -> T:

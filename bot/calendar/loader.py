@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from bot.calendar import cache as calendar_cache
-from bot.calendar.fields import CalendarError, LoadError, slugify
+from bot.calendar.fields import CalendarError, LoadError, person_slug, slugify
 from bot.calendar.gc_pause import paused_gc
 from bot.calendar.model import CalendarData
 from bot.calendar.read_community import CommunityReader
@@ -49,6 +49,7 @@ __all__ = [
     "parse_duration",
     "parse_slot_kind",
     "parse_weekday",
+    "person_slug",
     "read_calendar",
     "slot_span",
     "slugify",

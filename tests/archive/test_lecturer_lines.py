@@ -298,3 +298,15 @@ def test_imported_speaker_has_the_name_and_the_links_in_the_events_file() -> Non
         ("dana.example.org", "https://dana.example.org"),
         ("LinkedIn", "https://www.linkedin.com/in/danalevi"),
     ]
+
+
+def test_two_speakers_named_in_hebrew_are_two_people_in_the_events_file() -> None:
+    # Their names have no Latin letter: both slugified to "unnamed", and the second became the first.
+    text = post("Speakers: דנה לוי and אבי כהן")
+    result = import_posts([("2016-09-04-probing.md", text)], community_only())
+    assert not result.failed
+    speakers = parse_calendar(result.text, "events.yaml").speakers
+    assert sorted(s.name for s in speakers) == ["אבי כהן", "דנה לוי"]
+    assert len({s.id for s in speakers}) == 2 and all(s.id.startswith("speaker-") for s in speakers)
+    again = import_posts([("2016-09-04-probing.md", text)], community_only())
+    assert again.text == result.text  # the same ids at every import
