@@ -83,7 +83,10 @@ class Leadership:
                 self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
                 self._conn.commit()
                 self._conn.close()
-            except Exception:
-                log.debug("releasing the leader lock failed", exc_info=True)
-            self._conn = None
+                self._conn = None
+            except Exception as error:
+                # Never back into the pool still holding the lock (no other process could lead):
+                # closing the session makes the server drop it.
+                log.warning("releasing the leader lock failed (%s); closing its connection", type(error).__name__)
+                self._drop()
         self._held = self.store.dialect != "postgresql"

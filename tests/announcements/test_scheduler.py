@@ -18,6 +18,7 @@ from tests.announcements.conftest import PG_URL, pg_url, unique_prefix
 from tests.announcements.senders import RecordingSender
 from tests.conftest import COMMUNITY_YAML
 from tests.fakes.clock import FixedClock
+from tests.pg_faults import fail_once
 
 CHATS = ("telegram:-1001", "telegram:-1002", "slack:C1")
 
@@ -218,6 +219,26 @@ def test_only_one_process_leads_with_postgres() -> None:
         assert la.check() and not lb.check()  # still leading, still following
         la.release()
         assert lb.check() and not la.check()
+    finally:
+        la.release()
+        lb.release()
+        a.close()
+        b.close()
+
+
+@pytest.mark.postgres
+def test_a_leader_whose_unlock_fails_leaves_no_lock_behind_in_the_pool(caplog: pytest.LogCaptureFixture) -> None:
+    if not PG_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    prefix = unique_prefix()
+    a, b = Store(pg_url(), prefix=prefix), Store(pg_url(), prefix=prefix)
+    la, lb = Leadership(a), Leadership(b)
+    try:
+        assert la.check() and not lb.check()
+        fail_once(a.engine, "pg_advisory_unlock")  # a statement timeout or a cancel, the session alive
+        la.release()
+        assert "releasing the leader lock failed" in caplog.text
+        assert lb.check()  # a pooled session still holding the lock would keep every process a follower
     finally:
         la.release()
         lb.release()
