@@ -1,6 +1,7 @@
 """The hot reads (bot/store/hot_reads.py) and the deferred store (bot/store/deferred.py), on
-SQLite and PostgreSQL: a card's count is read from the database every time, so what another
-store or another process just wrote shows at once, and nothing is ever served from memory."""
+SQLite and PostgreSQL: a card's count is checked against the database every time, so what
+another store or another process just wrote shows at once; on SQLite an answer is kept only
+while the database says nothing changed (PRAGMA data_version)."""
 
 from __future__ import annotations
 
@@ -78,6 +79,23 @@ def test_the_conversation_and_name_checks_follow_the_database(stores: tuple[Stor
     assert asyncio.run(hot.awaiting_name("telegram:1")) is False
 
 
+def test_an_unchanged_database_is_not_counted_again_and_a_change_is(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    with two_stores(url, "mb_") as (writer, reader):
+        going(writer, "m", "a")
+        assert asyncio.run(reader.hot.counts(["m"]))["m"] == Counts(going=1)
+        assert not asyncio.run(reader.hot.in_conversation("telegram:1"))
+        statements: list[str] = []
+        reader.hot._conn().set_trace_callback(statements.append)
+        for _ in range(3):  # nothing changed: the database is asked whether it did, nothing more
+            assert asyncio.run(reader.hot.counts(["m"]))["m"] == Counts(going=1)
+            assert not asyncio.run(reader.hot.in_conversation("telegram:1"))
+        assert set(statements) == {"PRAGMA data_version"}
+        going(writer, "m", "b")  # another connection commits: the next read counts again
+        assert asyncio.run(reader.hot.counts(["m"]))["m"] == Counts(going=2)
+        assert len([s for s in statements if "count(" in s]) == 1
+
+
 WRITER = """
 import sys
 from datetime import UTC, datetime
@@ -93,7 +111,7 @@ for line in sys.stdin:  # one answer per line, acknowledged once committed
 
 def test_another_process_s_answer_shows_in_the_next_count(database: tuple[str, str]) -> None:
     """A second bot process (its own interpreter) answers; each count read here right after its
-    commit shows it: no count is kept between reads."""
+    commit shows it: no count is kept past a change."""
     url, prefix = database
     with two_stores(url, prefix) as (mine, _):
         writer = subprocess.Popen(
