@@ -21,7 +21,7 @@ def run_bench(name: str, *args: str) -> str:
 
 
 def test_the_telegram_bench_runs_every_bot_and_prints_every_ratio() -> None:
-    out = run_bench("telegram.py", "--updates", "40", "--rounds", "2", "--slices", "2", "--chats", "5")
+    out = run_bench("telegram.py", "--updates", "40", "--rounds", "2", "--slices", "2", "--chats", "5", "--bots", "all")
     for line in ("ours vs fair ", "ours vs lean ", "ours vs same work", "ours vs bare", "noise floor"):
         assert line in out, out
     assert "by round: rate" in out
