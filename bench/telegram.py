@@ -359,9 +359,8 @@ def report(tallies: dict[str, list[Tally]], updates: int, rounds: int, chats: in
         # The same bot twice: how far apart two identical bots come out is the bench's own noise.
         pairs = list(zip(tallies["fair again"], tallies["fair"], strict=True))
         rates, cpus = [a.rate / b.rate for a, b in pairs], [b.cpu_us / a.cpu_us for a, b in pairs]
-        print(
-            f"noise floor: the fair baseline against itself, by round: rate {_each(rates)}, CPU {_each(cpus)}  [A/A control]"
-        )
+        floor = f"rate {_each(rates)}, CPU {_each(cpus)}"
+        print(f"noise floor: the fair baseline against itself, by round: {floor}  [A/A control]")
 
 
 def _each(ratios: list[float]) -> str:
