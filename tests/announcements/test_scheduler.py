@@ -4,6 +4,7 @@ with deterministic ids rebuilt on calendar change, a real APScheduler firing, le
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -207,18 +208,16 @@ events:
     assert datetime.now(UTC) >= start - timedelta(minutes=10)  # not early
 
 
-@pytest.mark.postgres
-def test_only_one_process_leads_with_postgres() -> None:
+@pytest.fixture
+def two_leaders() -> Iterator[tuple[Leadership, Leadership]]:
+    """Two processes' Leadership on one PostgreSQL database (their own stores and pools)."""
     if not PG_URL:
         pytest.skip("TEST_DATABASE_URL is not set")
     prefix = unique_prefix()
     a, b = Store(pg_url(), prefix=prefix), Store(pg_url(), prefix=prefix)
     la, lb = Leadership(a), Leadership(b)
     try:
-        assert la.check() and not lb.check()
-        assert la.check() and not lb.check()  # still leading, still following
-        la.release()
-        assert lb.check() and not la.check()
+        yield la, lb
     finally:
         la.release()
         lb.release()
@@ -227,23 +226,24 @@ def test_only_one_process_leads_with_postgres() -> None:
 
 
 @pytest.mark.postgres
-def test_a_leader_whose_unlock_fails_leaves_no_lock_behind_in_the_pool(caplog: pytest.LogCaptureFixture) -> None:
-    if not PG_URL:
-        pytest.skip("TEST_DATABASE_URL is not set")
-    prefix = unique_prefix()
-    a, b = Store(pg_url(), prefix=prefix), Store(pg_url(), prefix=prefix)
-    la, lb = Leadership(a), Leadership(b)
-    try:
-        assert la.check() and not lb.check()
-        fail_once(a.engine, "pg_advisory_unlock")  # a statement timeout or a cancel, the session alive
-        la.release()
-        assert "releasing the leader lock failed" in caplog.text
-        assert lb.check()  # a pooled session still holding the lock would keep every process a follower
-    finally:
-        la.release()
-        lb.release()
-        a.close()
-        b.close()
+def test_only_one_process_leads_with_postgres(two_leaders: tuple[Leadership, Leadership]) -> None:
+    la, lb = two_leaders
+    assert la.check() and not lb.check()
+    assert la.check() and not lb.check()  # still leading, still following
+    la.release()
+    assert lb.check() and not la.check()
+
+
+@pytest.mark.postgres
+def test_a_leader_whose_unlock_fails_leaves_no_lock_behind_in_the_pool(
+    two_leaders: tuple[Leadership, Leadership], caplog: pytest.LogCaptureFixture
+) -> None:
+    la, lb = two_leaders
+    assert la.check() and not lb.check()
+    fail_once(la.store.engine, "pg_advisory_unlock")  # a statement timeout or a cancel, the session alive
+    la.release()
+    assert "releasing the leader lock failed" in caplog.text
+    assert lb.check()  # a pooled session still holding the lock would keep every process a follower
 
 
 def test_sqlite_always_leads(sqlite_store: Store) -> None:

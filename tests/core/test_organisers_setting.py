@@ -5,28 +5,12 @@ a Slack one is like U012ABCDEF. (More cases: tests/host/test_first_hour.py.)"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from adapters import platforms
 from adapters.cli import main
-from tests.conftest import COMMUNITY_YAML
-
-EVENTS = COMMUNITY_YAML + "events:\n  - {id: spring, title: Spring Meetup, start: 2027-03-27 19:00}\n"
-
-
-@pytest.fixture
-def events(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No platform tokens or settings from the machine running the tests; a small events file."""
-    for key in list(os.environ):
-        if key.startswith(("TELEGRAM_", "SLACK_", "DATABASE_URL", "PORT", "PUBLIC_URL", "LOG_LEVEL", "EVENTS_FILE")):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("SQLITE_PATH", str(tmp_path / "bot.sqlite3"))
-    path = tmp_path / "events.yaml"
-    path.write_text(EVENTS, encoding="utf-8")
-    return path
 
 
 @pytest.mark.parametrize(
@@ -43,10 +27,10 @@ def events(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     ],
 )
 def test_a_bad_organiser_entry_stops_the_start_in_one_line(
-    events: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], value: str, entry: str
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], value: str, entry: str
 ) -> None:
     monkeypatch.setenv("ORGANISERS", value)
-    assert main(["run", "--events", str(events)]) == 2
+    assert main(["run", "--events", str(clean_env)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"meetup-bot: ORGANISERS has a bad entry: {entry}") and err.count("\n") == 1, err
     assert "Traceback" not in err

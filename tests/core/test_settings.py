@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import ast
-import os
 import re
 from pathlib import Path
 
@@ -15,20 +14,7 @@ from adapters.cli import main
 from adapters.telegram.platform import TelegramSettings
 from bot.config import Settings, SettingsError
 from tests.conftest import COMMUNITY_YAML, ROOT
-
-EVENTS = COMMUNITY_YAML + "events:\n  - {id: spring, title: Spring Meetup, start: 2027-03-27 19:00}\n"
-
-
-@pytest.fixture
-def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No platform tokens or settings from the machine running the tests; a small events file."""
-    for key in list(os.environ):
-        if key.startswith(("TELEGRAM_", "SLACK_", "DATABASE_URL", "PORT", "PUBLIC_URL", "LOG_LEVEL", "EVENTS_FILE")):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("SQLITE_PATH", str(tmp_path / "bot.sqlite3"))
-    events = tmp_path / "events.yaml"
-    events.write_text(EVENTS, encoding="utf-8")
-    return events
+from tests.core.conftest import EVENTS
 
 
 @pytest.mark.parametrize(

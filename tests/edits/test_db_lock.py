@@ -89,6 +89,15 @@ def take_then_let_go(store: Store) -> list[int]:
         admin.dispose()
 
 
+def another_machine_takes_it(prefix: str) -> list[int]:
+    """take_then_let_go by a store of its own (another machine's engine and pool)."""
+    other_machine = Store(pg_url(), prefix=prefix)
+    try:
+        return take_then_let_go(other_machine)
+    finally:
+        other_machine.close()
+
+
 class Interrupt(BaseException):
     """Stands for KeyboardInterrupt or SystemExit (which pytest itself would act on)."""
 
@@ -185,11 +194,8 @@ def test_an_unlock_that_fails_on_a_live_session_closes_it_so_the_lock_goes(
         "releasing the calendar's PostgreSQL advisory lock failed (RuntimeError: injected failure of "
         "pg_advisory_unlock): its connection is closed, so the server drops the lock"
     ]
-    other_machine = Store(pg_url(), prefix=prefix)
-    try:  # waits (server-side) until our closed session's lock is dropped; a pooled one never would be
-        assert ours not in take_then_let_go(other_machine)
-    finally:
-        other_machine.close()
+    # Waits (server-side) until our closed session's lock is dropped; a pooled one never would be.
+    assert ours not in another_machine_takes_it(prefix)
     assert holders(admin, key) == []
     assert take_then_let_go(store) != []  # our own store takes it again, on a new connection
 
@@ -202,11 +208,7 @@ def test_an_interrupt_while_unlocking_still_interrupts_and_the_lock_goes(
     fail_once(store.engine, "pg_advisory_unlock", error=Interrupt)
     with pytest.raises(Interrupt), lock():
         pass
-    other_machine = Store(pg_url(), prefix=prefix)
-    try:
-        assert take_then_let_go(other_machine) != []
-    finally:
-        other_machine.close()
+    assert another_machine_takes_it(prefix) != []
     assert holders(admin, store.lock_key("calendar-edit")) == []
 
 
@@ -234,11 +236,7 @@ def test_a_failure_after_the_lock_was_granted_does_not_pool_the_session_holding_
     fail_once(store.engine, "pg_advisory_lock", when="commit")
     with pytest.raises(RuntimeError, match="injected failure of the commit after pg_advisory_lock"), lock():
         pytest.fail("the body ran although taking the lock failed")
-    other_machine = Store(pg_url(), prefix=prefix)
-    try:
-        assert take_then_let_go(other_machine) != []
-    finally:
-        other_machine.close()
+    assert another_machine_takes_it(prefix) != []
     assert holders(admin, store.lock_key("calendar-edit")) == []
 
 

@@ -40,6 +40,14 @@ TAGS = ["ebpf", "xdp", "scheduling", "dpdk", "kernel bypass", "storage", "memory
 TRICKY = 'Why <script>alert(1)</script> & "quotes" don\'t break pages'
 
 
+@pytest.fixture
+def events_file(tmp_path: Path) -> Path:
+    """A copy of the shipped calendar that a test may edit (the live site reloads it)."""
+    path = tmp_path / "events.yaml"
+    shutil.copy(SHIPPED_EVENTS, path)
+    return path
+
+
 def large_yaml(n: int = 300) -> str:
     """n weekly meetups around NOW, two talks each, 40 speakers (two written inline), 4 venues,
     recordings on past talks, every 25th meetup cancelled, and one title full of markup."""

@@ -8,7 +8,6 @@ import asyncio
 import io
 import logging
 import os
-import shutil
 import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -27,7 +26,6 @@ from adapters.web.site.serve import SiteRoutes
 from bot.calendar.calendar import Calendar
 from bot.calendar.source import CalendarSource
 from bot.config import Settings
-from tests.conftest import SHIPPED_EVENTS
 from tests.fakes import PATIENCE
 from tests.fakes.clock import FixedClock
 from tests.web.conftest import NOW, OPTIONS, broken, renamed
@@ -42,13 +40,6 @@ async def get(url: str, **headers: str) -> tuple[int, CIMultiDict[str], bytes]:
         session.get(url, headers=headers, allow_redirects=False) as response,
     ):
         return response.status, CIMultiDict(response.headers), await response.read()
-
-
-@pytest.fixture
-def events_file(tmp_path: Path) -> Path:
-    path = tmp_path / "events.yaml"
-    shutil.copy(SHIPPED_EVENTS, path)
-    return path
 
 
 @pytest.fixture

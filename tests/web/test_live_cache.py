@@ -7,7 +7,6 @@ server on loopback, with the site and feeds mounted as `meetup-bot run` mounts t
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from adapters.web.feeds import mount_feeds
 from adapters.web.server import HttpServer
 from adapters.web.site.serve import MAX_SEARCHES, Lru, SiteRoutes, mount_site
 from bot.calendar.source import CalendarSource
-from tests.conftest import SHIPPED_EVENTS
 from tests.fakes import PATIENCE
 from tests.fakes.clock import FixedClock
 from tests.web.conftest import NOW, OPTIONS
@@ -28,13 +26,6 @@ TIMEOUT = aiohttp.ClientTimeout(total=PATIENCE)
 TALK = "      - title: Locking mechanisms in the kernel\n"
 CAFE_TALK = "      - title: Locking mechanisms in the kernel, over a café\n"
 MATCHES = re.compile(rb"(\d+) of \d+ talks match")
-
-
-@pytest.fixture
-def events_file(tmp_path: Path) -> Path:
-    path = tmp_path / "events.yaml"
-    shutil.copy(SHIPPED_EVENTS, path)
-    return path
 
 
 @pytest.fixture
