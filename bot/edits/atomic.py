@@ -4,16 +4,20 @@ owner.
 
 The lock is `flock` on the file's folder itself rather than on a `.events.yaml.lock` beside it:
 the same exclusion between processes, with no extra file for `git status` to show in the
-community's repository. Every writer of the calendar (the bot, `import-posts`) takes it.
+community's repository. Every writer of the calendar (the bot, `import-posts`) takes it. The wait
+for it is bounded (`CalendarFileBusy`): a stuck process, or a human's tool, holding the folder
+must not leave every organiser's edit waiting for ever without an answer.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,6 +26,22 @@ from bot.edits.contract import EditFailed
 TEMP_SUFFIX = ".meetup-bot.tmp"
 CHUNK = 64 * 1024
 Step = Callable[[str], None]  # called at each step of a write (tests kill the process there)
+# The folder lock's poll: the first pause, doubled after each try up to the longest. A writer holds
+# the lock for milliseconds (seconds with a push), so the first tries come soon.
+POLL_FIRST = 0.005  # seconds
+POLL_LONGEST = 0.25  # seconds
+
+log = logging.getLogger(__name__)
+
+
+class CalendarFileBusy(EditFailed):
+    """The calendar file's lock was held by someone else for the whole wait; nothing was changed.
+    `by` says who in words for chat ("another process"); a holder's pid and command line only go
+    to the log. Callers put "Nothing changed: " or "I did not accept T3: " before the message."""
+
+    def __init__(self, timeout: float, by: str = "another process") -> None:
+        self.timeout = timeout
+        super().__init__(f"the calendar file is being edited by {by}, busy for {timeout:g} s. Try again in a minute.")
 
 
 def _no_step(_name: str) -> None:
@@ -29,15 +49,86 @@ def _no_step(_name: str) -> None:
 
 
 @contextlib.contextmanager
-def folder_lock(folder: Path) -> Iterator[None]:
-    """Hold an exclusive flock on `folder` (blocking): one writer of its files at a time, across
-    processes; the kernel drops it if the process dies."""
+def folder_lock(folder: Path, timeout: float) -> Iterator[None]:
+    """Hold an exclusive flock on `folder`: one writer of its files at a time, across processes;
+    the kernel drops it if the process dies. Waits at most `timeout` seconds (0: one try), then
+    raises CalendarFileBusy and logs who holds it when the kernel says."""
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        if not _flock_within(fd, timeout):
+            log.warning(
+                "%s: the calendar's folder lock is still held after %g s, by %s", folder, timeout, holder(folder)
+            )
+            raise CalendarFileBusy(timeout)
         yield
     finally:
-        os.close(fd)  # closing the descriptor releases the lock
+        os.close(fd)  # closing the descriptor releases the lock (or ends our claim to it)
+
+
+def _flock_within(fd: int, timeout: float) -> bool:
+    """Take the exclusive flock of `fd` within `timeout` seconds; False when it stayed held.
+
+    flock(2) has no timed wait: it blocks for ever or, with LOCK_NB, not at all (an alarm signal
+    to interrupt it works in the main thread only, and edits run in worker threads). So: try
+    without blocking, pause, try again, the pause growing to POLL_LONGEST. A waiter that polls can
+    be overtaken by a writer that comes later; an edit holds the lock so briefly that this only
+    costs a retry, and the wait stays bounded."""
+    deadline = time.monotonic() + max(0.0, timeout)
+    pause = POLL_FIRST
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:  # EWOULDBLOCK: another open file holds it
+            pass
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(pause, left))  # the last try comes at the deadline, not a pause after it
+        pause = min(pause * 2, POLL_LONGEST)
+
+
+def holder(folder: Path) -> str:
+    """Who holds the flock of `folder`, for the log: "pid 123 (its command line)", else "an
+    unknown process".
+
+    /proc/locks lists each flock with the pid that took it and the device and inode it is on.
+    Linux-only, and a hint rather than a fact: the pid is the process that called flock, which may
+    have exited while a child it forked still holds the descriptor; it is 0 or -1 when that
+    process is outside our pid namespace; and a filesystem whose stat() reports another device
+    than the kernel's (btrfs subvolumes, some overlays) matches nothing, so nothing is named."""
+    try:
+        st = os.stat(folder)
+        with open("/proc/locks", encoding="ascii", errors="replace") as table:
+            lines = table.read().splitlines()
+    except OSError:
+        return "an unknown process"
+    where = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    for line in lines:
+        # "1: FLOCK  ADVISORY  WRITE 4242 fe:00:2146360 0 EOF"; a waiter's line has "->" after
+        # the number and is skipped.
+        fields = line.split()
+        if len(fields) < 6 or fields[1] != "FLOCK" or fields[5] != where:
+            continue
+        try:
+            pid = int(fields[4])
+        except ValueError:
+            continue
+        if pid <= 0:
+            break
+        ours = "this process: " if pid == os.getpid() else ""  # another writer of this process
+        return f"pid {pid} ({ours}{_command_line(pid)})"
+    return "an unknown process"
+
+
+def _command_line(pid: int) -> str:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return "exited, or not ours to read"
+    words = raw.rstrip(b"\0").decode("utf-8", "replace").split("\0")
+    line = " ".join(" ".join(words).split()) or "no command line"  # one log line, even for `python -c` of a script
+    return line if len(line) <= 300 else line[:299] + "…"
 
 
 def refusal(target: Path, name: str) -> str | None:

@@ -2,7 +2,9 @@
 losing anyone else's change, and records it in git.
 
 Each edit: take the lock (a thread lock in this process, an flock on the file's folder across
-processes on this machine, a PostgreSQL advisory lock across machines sharing the store); read
+processes on this machine, a PostgreSQL advisory lock across machines sharing the store, each
+waited for at most a minute, then refused in words for the organiser, as is a database that cannot
+be reached: nothing was read or written yet); read
 the file; apply the edit; validate the result; write it only if the file still holds what was
 read (else apply the edit again to the new content); replace the file atomically, keeping its
 mode and owner (a symlink is followed and stays a link); then commit:
@@ -24,6 +26,7 @@ import asyncio
 import contextlib
 import difflib
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
@@ -38,6 +41,7 @@ from bot.calendar.model import CalendarData
 from bot.calendar.source import CalendarSource
 from bot.edits import atomic
 from bot.edits.contract import Author, CalendarEdit, Committed, EditFailed
+from bot.edits.db_lock import LOCK_TIMEOUT
 from bot.edits.git_repo import CalendarRepo, GitError, commit_local, head_text, tracked_in
 
 log = logging.getLogger(__name__)
@@ -46,6 +50,10 @@ DbLock = Callable[[], AbstractContextManager[object]]
 T = TypeVar("T")
 ATTEMPTS = 5  # compare-and-swap rounds, and push rounds, before giving up
 BACKOFF = 0.2  # seconds before the second push; doubled each time
+# Where a database driver's message names the server (libpq: `connection to server at "db.internal"
+# (10.0.0.5), port 5432 failed`, `failed to resolve host 'db.internal'`): chat is told the reason
+# without it, the log gets the whole line.
+_SERVER_ADDRESS = re.compile(r"""(?: at| on socket) "[^"]*"(?: \([^)]*\))?(?:, port \d+)?|(?<=host) '[^']*'""")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +70,9 @@ class CalendarWriter:
 
     `path` is the calendar file (in CALENDAR_REPO mode, the working folder's copy, `repo.path`);
     `source`, when given, serves each new calendar at once; `db_lock` is a context-manager
-    factory that serialises writers sharing a PostgreSQL store (bot/edits/db_lock.py).
+    factory that serialises writers sharing a PostgreSQL store (bot/edits/db_lock.py), which
+    bounds its own wait; `lock_timeout` bounds the wait for each of this process's two locks (the
+    thread lock and the folder's flock), after which the edit fails with CalendarFileBusy.
     """
 
     def __init__(
@@ -75,6 +85,7 @@ class CalendarWriter:
         attempts: int = ATTEMPTS,
         backoff: float = BACKOFF,
         step: atomic.Step | None = None,
+        lock_timeout: float = LOCK_TIMEOUT,
     ) -> None:
         self.path = Path(path)
         self.source = source
@@ -83,7 +94,9 @@ class CalendarWriter:
         self.attempts = attempts
         self.backoff = backoff
         self.step: atomic.Step = step or (lambda _name: None)
+        self.lock_timeout = max(0.0, lock_timeout)  # 0: one try; Lock.acquire refuses a negative
         self._thread_lock = threading.Lock()
+        self._doing: str | None = None  # what holds the thread lock, for the log of a writer that waited in vain
         self._tasks: set[asyncio.Future[Any]] = set()
         self._closing = False
 
@@ -148,7 +161,7 @@ class CalendarWriter:
 
     def _edit_now(self, edit: CalendarEdit, by: Author) -> tuple[Committed, _Written]:
         message = f"{edit.subject} (by {by})"
-        with self._locked():
+        with self._locked(message):
             if self.repo is not None:
                 written, commit = self._edit_repo(self.repo, edit, message)
             else:
@@ -159,7 +172,7 @@ class CalendarWriter:
 
     def pull_now(self) -> str | None:
         assert self.repo is not None
-        with self._locked():
+        with self._locked("pulling the calendar repository"):
             try:
                 before = self.repo.rev("HEAD")
             except GitError:
@@ -168,14 +181,35 @@ class CalendarWriter:
         return tip if tip != before else None
 
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self, doing: str) -> Iterator[None]:
+        """The thread lock, the folder lock, the database's lock, in that order, before anything
+        is read or written. Each wait is bounded; a lock not had raises EditFailed, and those
+        already taken are released, as every one is on every other path."""
         if self.repo is not None:  # the working folder, which the first clone creates
             folder = self.repo.workdir
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         else:
             folder = self.path.resolve().parent
-        shared = self.db_lock() if self.db_lock else contextlib.nullcontext()
-        with self._thread_lock, atomic.folder_lock(folder), shared:
+        with contextlib.ExitStack() as held:  # unwinds what it holds, in reverse, however it ends
+            if not self._thread_lock.acquire(timeout=self.lock_timeout):
+                log.warning(
+                    "%s: another edit in this process still holds the calendar writer after %g s (%s)",
+                    self.path.name,
+                    self.lock_timeout,
+                    self._doing or "it has just let go",
+                )
+                raise atomic.CalendarFileBusy(self.lock_timeout, "another command of this bot")
+            held.callback(self._thread_lock.release)
+            self._doing = doing
+            held.callback(setattr, self, "_doing", None)  # cleared before the release above
+            held.enter_context(atomic.folder_lock(folder, self.lock_timeout))
+            if self.db_lock is not None:
+                try:
+                    held.enter_context(self.db_lock())
+                except EditFailed:  # CalendarBusy: the organiser is told who holds it
+                    raise
+                except Exception as error:  # connecting, or the lock's query: nothing is touched yet
+                    raise _lock_failure(error) from None
             yield
 
     def _write(self, edit: CalendarEdit) -> _Written:
@@ -272,6 +306,26 @@ def _validate(text: str, name: str) -> CalendarData:
         first = exc.errors[0] if exc.errors else "it is not a valid calendar"
         more = f" and {len(exc.errors) - 1} more" if len(exc.errors) > 1 else ""
         raise EditFailed(f"The edit would leave {name} invalid ({first}{more}); nothing was changed.") from None
+
+
+def _lock_failure(error: Exception) -> EditFailed:
+    """The organiser's words for a database that did not give the calendar lock (an Exception
+    other than a wait that timed out); the whole first line of the error goes to the log."""
+    from sqlalchemy import exc  # the lock is PostgreSQL's, through SQLAlchemy
+
+    # The driver's own error: without SQLAlchemy's "(psycopg.OperationalError) " and "Background" lines.
+    cause = error.orig if isinstance(error, exc.DBAPIError) and error.orig is not None else error
+    lines = str(cause).strip().splitlines()
+    first = lines[0].strip() if lines else type(cause).__name__
+    log.warning("taking the calendar's database lock failed: %s: %s", type(error).__name__, first)
+    said = _SERVER_ADDRESS.sub("", first)
+    said += "" if said.endswith((".", "?", "!")) else "."
+    unreachable = isinstance(error, exc.OperationalError | exc.InterfaceError | OSError) or (
+        isinstance(error, exc.DBAPIError) and error.connection_invalidated
+    )
+    if unreachable:
+        return EditFailed(f"the database could not be reached to take the calendar lock: {said}")
+    return EditFailed(f"the database did not give the calendar lock: {said}")
 
 
 def _git(action: Callable[[], object], what: str) -> None:
