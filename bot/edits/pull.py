@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.calendar.source import CalendarSource
+from bot.edits.contract import EditFailed
 from bot.edits.git_repo import CalendarRepo, GitError
 from bot.edits.writer import CalendarWriter
 from bot.wording import plural
@@ -39,6 +40,8 @@ class CalendarPull:
             await asyncio.sleep(self.interval)
             try:
                 await self.once()
+            except EditFailed as busy:  # a lock held past its wait: an edit is going on, try next time
+                log.warning("pulling the calendar repository waited in vain (%s); will retry", busy)
             except Exception:  # a puller that dies silently would freeze the calendar
                 log.exception("pulling the calendar repository failed; will retry")
 
