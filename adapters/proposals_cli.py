@@ -77,6 +77,7 @@ def as_dict(p: Proposal, tz: tzinfo = UTC) -> dict[str, Any]:
         "decided_at": _iso(p.decided_at, tz),
         "reason": p.reason,
         "event": p.event_id,
+        "venue": p.venue_id,  # an offer accepted at a venue already in the file (`venue=<id>`)
     }
 
 

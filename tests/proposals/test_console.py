@@ -75,7 +75,7 @@ async def test_piped_proposals_are_stored_and_only_an_organiser_accepts_them(
         ("V2", "venue", "new", "console:local"),
     ]
     assert rows[0]["title"] == "XDP <b>for</b> & beginners" and rows[1]["capacity"] == 80
-    assert {"abstract", "speaker", "language", "address", "notes", "created", "decided_by", "event"} <= rows[0].keys()
+    assert {"abstract", "speaker", "language", "address", "notes", "created", "decided_by", "event", "venue"} <= rows[0].keys()
 
     monkeypatch.setenv("ORGANISERS", "console:local")
     out = await run_console(console, ACCEPT)
@@ -94,9 +94,9 @@ async def test_piped_proposals_are_stored_and_only_an_organiser_accepts_them(
     comments = [line for line in before.splitlines() if line.lstrip().startswith("#")]
     assert comments and all(line in text for line in comments)  # every comment survives
     accepted = listed(capsys, "--status", "accepted")
-    assert [(r["id"], r["event"], r["decided_by"]) for r in accepted] == [
-        ("T1", MEETUP, "console:local"),
-        ("V2", MEETUP, "console:local"),
+    assert [(r["id"], r["event"], r["decided_by"], r["venue"]) for r in accepted] == [
+        ("T1", MEETUP, "console:local", None),
+        ("V2", MEETUP, "console:local", None),  # a new venue: no existing one was named
     ]
     assert listed(capsys, "--status", "new") == []
 
