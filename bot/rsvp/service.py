@@ -24,10 +24,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
+from bot.announce.outbound import Sender
 from bot.announce.scheduler import process_owner
 from bot.calendar.calendar import Calendar
 from bot.calendar.model import Community, Event
@@ -37,6 +38,7 @@ from bot.chat.reply import Reply
 from bot.clock import Clock, system_clock
 from bot.rsvp import views
 from bot.rsvp.model import Attendee, Change, Counts, Person, RsvpState, is_open
+from bot.rsvp.private import Sent, send_once
 
 if TYPE_CHECKING:
     from bot.store.guests import CheckIn
@@ -50,7 +52,10 @@ __all__ = ["PrivateMessages", "RsvpService", "is_open", "person_of", "user_of"]
 
 
 class PrivateMessages(Protocol):
-    """What RSVP needs from the Notifier (bot/chat/notify.py): a private message to a person."""
+    """What RSVP needs from the Notifier (bot/chat/notify.py): a private message to a person, and
+    the running adapters' senders (for a message sent once through the ledger: bot/rsvp/private.py)."""
+
+    senders: Callable[[], Mapping[str, Sender]]
 
     async def to_user(self, user: UserRef, reply: Reply) -> Notice: ...
 
@@ -223,19 +228,28 @@ class RsvpService:
         return told
 
     async def _tell_once(self, event: Event, key: str, reply: Reply, what: str) -> int:
-        """`reply` to each person going or waiting for `event`, under the ledger's `key`: how many were told now."""
+        """`reply` to each person going or waiting for `event`, once each under the ledger's
+        `key` (bot/rsvp/private.py: a retryable error is retried, one that may have been posted
+        is never resent): how many were told now."""
+        notifier = self.notifier
+        if notifier is None:
+            log.warning("rsvp: no notifier yet; could not send the %s message for %s", what, event.id)
+            return 0
         told = 0
         for attendee in await self.attendees(event):
             if attendee.state is RsvpState.NOT_GOING:
                 continue
-            who = attendee.person.key
-            if not await asyncio.to_thread(self.store.claim, key, who, self.owner):
-                continue
-            if await self._tell(attendee.person, reply, what):
-                await asyncio.to_thread(self.store.mark_sent, key, who, self.owner)
+            sent = await send_once(self.store, notifier.senders, self.owner, key, attendee.person, reply)
+            if sent is Sent.SENT:
                 told += 1
-            else:
-                await asyncio.to_thread(self.store.mark_failed, key, who, self.owner, "could not tell privately")
+            elif sent in (Sent.UNREACHABLE, Sent.UNCERTAIN):
+                log.info(
+                    "rsvp: the %s message for %s did not surely reach %s (%s)",
+                    what,
+                    event.id,
+                    attendee.person.key,
+                    sent,
+                )
         return told
 
     def calendar_changed(self, calendar: Calendar, old: Calendar | None = None) -> None:

@@ -189,3 +189,41 @@ async def test_a_moved_meetup_tells_who_said_yes_privately_once_per_move(tmp_pat
         chat.source.replace(again)
         await chat.rsvp.drain()
         assert chat.sender.posted == []
+
+
+async def test_a_move_notice_is_retried_after_a_passing_error_and_never_resent_when_it_may_have_been_posted(
+    tmp_path: Path,
+) -> None:
+    from bot.announce.outbound import SendError
+    from bot.chat.messages import ChatRef
+    from tests.rsvp.conftest import CALENDAR as RSVP
+    from tests.rsvp.conftest import assembled, calendar, person
+
+    moved = calendar(RSVP.replace("start: 2027-01-19 19:00, capacity: 2", "start: 2027-01-20 19:30, capacity: 2"))
+    again = calendar(RSVP.replace("start: 2027-01-19 19:00, capacity: 2", "start: 2027-01-21 19:30, capacity: 2"))
+    async with assembled(CalendarSource(calendar()), tmp_path) as chat:
+        for n in (1, 2, 3):
+            await chat.say("/going tiny", person(n))
+        flaky, timed_out = (f"telegram:{person(n).user_id}" for n in (1, 2))
+        before = dict(chat.sender.attempts)
+
+        def script(target: ChatRef, attempt: int) -> SendError | None:
+            first = attempt == before.get(target.key, 0) + 1  # the first send to it from now on
+            if first and target.key == flaky:
+                return SendError("Telegram flood control: retry after 1s", retryable=True)
+            if first and target.key == timed_out:
+                return SendError("no answer from Telegram; it may have been delivered", maybe_delivered=True)
+            return None
+
+        chat.sender.script = script
+        chat.source.replace(moved)
+        await chat.rsvp.drain()
+        assert len([t for t in chat.private(person(1)) if "📅 Moved" in t]) == 1  # retried, then told once
+        assert chat.private(person(2)) == []  # may have been posted: never sent again by itself
+        assert len([t for t in chat.private(person(3)) if "📅 Moved" in t]) == 1
+        chat.rsvp.start(moved)  # a restart's check sees the same move: nobody is told twice
+        await chat.rsvp.drain()
+        assert [len(chat.private(person(n))) for n in (1, 2, 3)] == [1, 0, 1]
+        chat.source.replace(again)  # the next move is a new message for everyone
+        await chat.rsvp.drain()
+        assert [len(chat.private(person(n))) for n in (1, 2, 3)] == [2, 1, 2]
