@@ -11,6 +11,7 @@ through `_send_part`, which decides per error
 what a retry may do: 429 waits and retries, 403 raises ChatGone, a migrated group is sent to its new id
 (the receipt names it; the adapter writes no chat status on sends), rejected
 HTML is resent as plain text, and a timeout after the request left us is never resent blindly.
+A text part goes out through wire.py, which reads only the new message's id from the answer.
 """
 
 from __future__ import annotations
