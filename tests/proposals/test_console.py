@@ -75,7 +75,9 @@ async def test_piped_proposals_are_stored_and_only_an_organiser_accepts_them(
         ("V2", "venue", "new", "console:local"),
     ]
     assert rows[0]["title"] == "XDP <b>for</b> & beginners" and rows[1]["capacity"] == 80
-    assert {"abstract", "speaker", "language", "address", "notes", "created", "decided_by", "event", "venue"} <= rows[0].keys()
+    assert {"abstract", "speaker", "language", "address", "notes", "created", "decided_by", "event", "venue"} <= rows[
+        0
+    ].keys()
 
     monkeypatch.setenv("ORGANISERS", "console:local")
     out = await run_console(console, ACCEPT)
