@@ -15,8 +15,9 @@ import csv
 import json
 import sys
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from bot.store.hot_reads import absent_sqlite, no_store_here, sqlite_path
 
 if TYPE_CHECKING:
     from bot.calendar.calendar import Calendar
@@ -68,12 +69,8 @@ def cmd_attendees(args: argparse.Namespace) -> int:
         print(f"cannot read the answers: {error}", file=sys.stderr)
         return 1
     if found is None:
-        where = settings.database_url.removeprefix("sqlite:///")
-        print(
-            f"cannot read the answers: there is no store at {where} (the bot keeps them there once it runs "
-            "in this folder; set SQLITE_PATH or DATABASE_URL to the bot's)",
-            file=sys.stderr,
-        )
+        where = sqlite_path(settings.database_url) or settings.database_url
+        print(f"cannot read the answers: {no_store_here(where)}", file=sys.stderr)
         return 1
     people, full_names, checkins = found
     from bot.rsvp.model import RsvpState
@@ -114,7 +111,7 @@ def read_attendees(settings: Settings, event_id: str) -> tuple[list[Attendee], d
     from bot.store.store import Store
 
     url = settings.database_url
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+    if absent_sqlite(url) is not None:
         return None  # the bot has not run here (or the store is elsewhere): say so, not a bare header
     store = Store(url)
     try:

@@ -29,9 +29,14 @@ def cmd_db(args: argparse.Namespace) -> int:
     if args.action == "history":
         return _history()
     from bot.config import Settings
+    from bot.store.hot_reads import absent_sqlite, no_store_here
     from bot.store.store import Store, StoreUnavailable
 
-    store = Store(Settings.from_env().database_url)
+    url = Settings.from_env().database_url
+    if args.action == "current" and (missing := absent_sqlite(url)) is not None:
+        print(f"meetup-bot db current: {no_store_here(missing)}", file=sys.stderr)  # reads only: makes none
+        return 1
+    store = Store(url)
     try:
         return _upgrade(store) if args.action == "upgrade" else _current(store)
     except StoreUnavailable as error:  # its message names the database without the password

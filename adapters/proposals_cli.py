@@ -30,12 +30,16 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def cmd_proposals(args: argparse.Namespace) -> int:
     from bot.config import Settings
     from bot.proposals.model import Status
+    from bot.store.hot_reads import absent_sqlite, no_store_here
     from bot.store.store import Store, StoreUnavailable
 
     settings = Settings.from_env()
+    if (missing := absent_sqlite(settings.database_url)) is not None:
+        print(f"cannot read the submissions: {no_store_here(missing)}", file=sys.stderr)  # reads only: makes none
+        return 1
     store = Store(settings.database_url)
     try:
-        store.create()  # a store that does not exist yet simply has no submissions
+        store.create()  # a store from before proposals existed gets its (empty) tables
         statuses = [Status(s) for s in args.status] if args.status else None
         rows = [as_dict(p, zone(settings)) for p in store.proposals.find(statuses)]
     except StoreUnavailable as error:

@@ -27,6 +27,7 @@ import asyncio
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.rsvp.model import Counts
@@ -46,6 +47,21 @@ def sqlite_path(url: str) -> str | None:
             if path and path != ":memory:" and "?" not in path:
                 return path
     return None
+
+
+def absent_sqlite(url: str) -> str | None:
+    """The file of a plain SQLite URL when no such file exists yet (the bot has not run with it):
+    a command that only reads must say so rather than create an empty store there."""
+    path = sqlite_path(url)
+    return path if path is not None and not Path(path).exists() else None
+
+
+def no_store_here(path: str) -> str:
+    """What a reading command says when absent_sqlite found nothing."""
+    return (
+        f"there is no store at {path} (the bot keeps one there once it runs in this folder; "
+        "set SQLITE_PATH or DATABASE_URL to the bot's)"
+    )
 
 
 class HotReads:

@@ -107,3 +107,13 @@ async def test_a_restart_mid_conversation_continues(console: Path) -> None:
     await run_console(console, "/propose\nA talk that survives\n")
     out = await run_console(console, "An abstract.\nAda\nhebrew\nyes\n")
     assert "3/4" in out and "Your talk proposal is T1" in out
+
+
+def test_the_submissions_of_a_folder_where_the_bot_never_ran_are_not_made_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("SQLITE_PATH", str(tmp_path / "nowhere.sqlite3"))
+    assert main(["proposals"]) == 1
+    assert "there is no store at" in capsys.readouterr().err
+    assert not (tmp_path / "nowhere.sqlite3").exists()  # reading made no store

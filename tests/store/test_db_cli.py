@@ -37,8 +37,12 @@ def test_history_lists_the_revisions_oldest_first(tmp_path: Path) -> None:
 
 def test_current_then_upgrade_then_current(tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}"}
-    before = db(tmp_path, "current", **env)
-    assert before.returncode == 0 and "no revision" in before.stdout, before.stderr
+    before = db(tmp_path, "current", **env)  # it only reads: no file is made where there was none
+    assert before.returncode == 1 and "there is no store at" in before.stderr, before.stdout
+    assert not (tmp_path / "bot.sqlite3").exists()
+    sqlite3.connect(tmp_path / "bot.sqlite3").close()  # an empty database file
+    empty = db(tmp_path, "current", **env)
+    assert empty.returncode == 0 and "no revision" in empty.stdout, empty.stderr
     up = db(tmp_path, "upgrade", **env)
     assert up.returncode == 0, up.stderr
     assert up.stdout.strip().endswith(f"upgraded from empty to revision {migrations.HEAD} (head)")
