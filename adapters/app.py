@@ -49,6 +49,7 @@ class App:
         # service accounts are never trusted as organisers.
         self.platforms = platforms.configured(self.settings)
         platforms.check_organisers(self.settings)  # an entry that could never match anyone stops the start
+        platforms.check_announce_chats(self.settings)  # and one nobody could post to
         self.settings = replace(self.settings, service_accounts=self.settings.service_accounts | service_accounts())
         core = assemble(self.settings, self.source, self.clock)  # every command, the store, the scheduler
         self.announcements = core.announcements

@@ -43,6 +43,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     serving = platforms.configured(settings)  # checks every platform's settings before anything starts
     platforms.check_organisers(settings)  # ORGANISERS=local or telegram:@dana would never match anyone
+    platforms.check_announce_chats(settings)  # nor could ANNOUNCE_CHATS=general be posted to
     # A console chat shows replies, not start-up chatter or the warnings an operator reads (a
     # refused broadcast is already said in the reply), unless LOG_LEVEL asks for them; errors
     # (a broken edit of events.yaml) still show. With PORT set it is a server, and says where

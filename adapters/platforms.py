@@ -77,6 +77,29 @@ def check_organisers(settings: Settings) -> None:
             raise SettingsError("ORGANISERS", f"has a bad entry: {problem}")
 
 
+def announce_chat_problem(entry: str) -> str | None:
+    """Why an ANNOUNCE_CHATS entry could never be posted to, in words; None when it is well formed."""
+    platform, sep, chat_id = entry.partition(":")
+    if not sep or not platform or not chat_id:
+        return f"{entry!r}: expected platform:<chat id>, such as telegram:-1001234567890 or slack:C0123ABCD"
+    name = platform.lower()
+    for known in PLATFORMS:
+        if known.name == name:
+            return None if re.fullmatch(known.chat_id, chat_id) else f"{entry!r}: {known.chat_id_shape}"
+    if name == CONSOLE:
+        return None if re.fullmatch(r"\w+", chat_id) else f"{entry!r}: a console chat id is one word (console:local)"
+    return f"{entry!r}: unknown platform {platform!r} (known: {', '.join(sorted(known_names()))})"
+
+
+def check_announce_chats(settings: Settings) -> None:
+    """ANNOUNCE_CHATS: SettingsError on the first bad entry (one nobody could post to was dropped
+    without a word, and the announcements it stood for went nowhere)."""
+    for entry in settings.announce_chats or ():
+        problem = announce_chat_problem(entry)
+        if problem is not None:
+            raise SettingsError("ANNOUNCE_CHATS", f"has a bad entry: {problem}")
+
+
 def not_running(name: str) -> str:
     """Why platform `name` is not running here, for a warning."""
     for platform in PLATFORMS:

@@ -50,3 +50,6 @@ class Platform:
     # ORGANISERS entries and events.yaml's organisers are checked against it.
     user_id: str = r"\S+"
     user_id_shape: str = "an id"
+    # The same for a chat id (ANNOUNCE_CHATS entries).
+    chat_id: str = r"\S+"
+    chat_id_shape: str = "a chat id"

@@ -20,6 +20,22 @@ NAME = "slack"
 SLASH_COMMAND = re.compile(r"/?[a-z0-9][a-z0-9_-]{0,30}")
 
 
+TEAM_ID = re.compile(r"[TE][A-Z0-9]+")  # a workspace (T…) or an Enterprise Grid organisation (E…)
+
+
+def team_ids_setting(env: Mapping[str, str]) -> tuple[str, ...]:
+    """SLACK_TEAM_IDS: the workspaces the bot answers; an entry that is no team id would silently
+    shut out every workspace meant."""
+    ids = tuple(t.strip() for t in env.get("SLACK_TEAM_IDS", "").split(",") if t.strip())
+    for team in ids:
+        if not TEAM_ID.fullmatch(team):
+            raise SettingsError(
+                "SLACK_TEAM_IDS",
+                f"has a bad entry {clip(team, 40)!r}: a Slack team id starts with T, such as T0123ABCD",
+            )
+    return ids
+
+
 @dataclass(frozen=True, slots=True)
 class SlackSettings:
     bot_token: str | None = field(default=None, repr=False)
@@ -41,7 +57,7 @@ class SlackSettings:
             signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip() or None,
             api_url=url_setting(env, "SLACK_API_URL"),
             command=command if command.startswith("/") else "/" + command,
-            team_ids=tuple(t.strip() for t in env.get("SLACK_TEAM_IDS", "").split(",") if t.strip()),
+            team_ids=team_ids_setting(env),
         )
         if settings.bot_token and not settings.socket_mode:
             if not settings.signing_secret:
@@ -87,4 +103,6 @@ SLACK = Platform(
     "SLACK_BOT_TOKEN",
     user_id=r"[UW][A-Z0-9]+",
     user_id_shape="a Slack user id starts with U or W, such as slack:U0123ABCD (/whoami shows yours)",
+    chat_id=r"[CGD][A-Z0-9]+",  # a channel, a private channel (older workspaces), a direct message
+    chat_id_shape="a Slack channel id starts with C, G or D, such as slack:C0123ABCD (the channel's details show it)",
 )

@@ -41,6 +41,21 @@ def bot_username_setting(env: Mapping[str, str]) -> str | None:
     return raw.lstrip("@")
 
 
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram's setWebhook takes as secret_token
+
+
+def webhook_secret_setting(env: Mapping[str, str]) -> str | None:
+    """TELEGRAM_WEBHOOK_SECRET: Telegram refuses any other (setWebhook fails at start, after the
+    process has begun); said at once, without echoing the secret."""
+    raw = env.get("TELEGRAM_WEBHOOK_SECRET", "").strip()
+    if raw and not WEBHOOK_SECRET.fullmatch(raw):
+        raise SettingsError(
+            "TELEGRAM_WEBHOOK_SECRET",
+            f"must be 1-256 of A-Z a-z 0-9 _ - (Telegram takes no other), got {len(raw)} characters",
+        )
+    return raw or None
+
+
 @dataclass(frozen=True, slots=True)
 class TelegramSettings:
     token: str | None = field(default=None, repr=False)
@@ -55,7 +70,7 @@ class TelegramSettings:
             token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
             api_url=url_setting(env, "TELEGRAM_API_URL"),
             webhook_url=url_setting(env, "TELEGRAM_WEBHOOK_URL", https_only=True),
-            webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
+            webhook_secret=webhook_secret_setting(env),
             bot_username=bot_username_setting(env),
         )
         if settings.token and settings.webhook_url and port_setting(env) is None:
@@ -91,4 +106,7 @@ TELEGRAM = Platform(
     service_accounts=frozenset({str(ANONYMOUS_ADMIN_ID), str(CHANNEL_BOT_ID)}),
     user_id=r"[1-9][0-9]{0,19}",  # positive, as /whoami writes it: 0 or 007 would never match anyone
     user_id_shape="a Telegram user id is a number from 1 up, such as telegram:123456789 (/whoami shows yours)",
+    # A group or channel is a (negative) number; a public channel may be named by its @username.
+    chat_id=r"-?[1-9][0-9]{0,19}|@[A-Za-z][A-Za-z0-9_]{3,31}",
+    chat_id_shape="a Telegram chat id is a number, such as telegram:-1001234567890, or a channel's @username",
 )

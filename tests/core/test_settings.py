@@ -50,6 +50,10 @@ def test_a_bad_setting_is_one_line_naming_it_and_exit_2(
         ("SLACK_COMMAND", "/" + "m" * 40, "SLACK_COMMAND must be a slash command such as /meetup"),
         ("TELEGRAM_BOT_USERNAME", "kernel tlv", "TELEGRAM_BOT_USERNAME must be a Telegram username"),
         ("TELEGRAM_BOT_USERNAME", "@abc", "TELEGRAM_BOT_USERNAME must be a Telegram username"),
+        # Said without the secret itself: only its length.
+        ("TELEGRAM_WEBHOOK_SECRET", "bad secret!", "TELEGRAM_WEBHOOK_SECRET must be 1-256 of A-Z a-z 0-9 _ -"),
+        ("TELEGRAM_WEBHOOK_SECRET", "x" * 257, "TELEGRAM_WEBHOOK_SECRET must be 1-256 of A-Z a-z 0-9 _ -"),
+        ("SLACK_TEAM_IDS", "T0123ABCD, not a team", "SLACK_TEAM_IDS has a bad entry 'not a team': a Slack team id"),
     ],
 )
 def test_each_platforms_settings_are_checked_by_run(
@@ -60,6 +64,7 @@ def test_each_platforms_settings_are_checked_by_run(
     assert main(["run", "--events", str(clean_env)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"meetup-bot: {says}") and err.count("\n") == 1, err
+    assert "secret!" not in err
 
 
 def test_a_platform_setting_that_cannot_work_is_refused_at_start(
