@@ -24,9 +24,14 @@ from bot.edits.db_lock import calendar_lock
 from bot.edits.pull import CalendarPull
 from bot.edits.writer import CalendarWriter, DbLock
 from bot.proposals.commands import ProposalCommands
+from bot.proposals.model import NOTICE_KIND
+from bot.proposals.notices import DecisionNotices
 from bot.registry import Services, build_registry
+from bot.resend import Rebuilders
+from bot.rsvp.checkin import CODE_KIND
 from bot.rsvp.host import build_host
-from bot.rsvp.service import RsvpService
+from bot.rsvp.service import CANCELLED_KIND, MOVED_KIND, RsvpService
+from bot.rsvp.tellgoing import KIND as TELLGOING_KIND
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +71,14 @@ def assemble(
         )  # fmt: skip
     proposals = ProposalCommands(store, notifier, organisers, source, writer)
     host = build_host(rsvp, lambda: announcements.delivery.senders, organisers, notifier)  # names, check-in
+    # /resend of a private message in doubt: each kind of key is rebuilt by the component that
+    # writes it, with its own views (the announcement rules rebuild the announcements).
+    rebuilders = Rebuilders()
+    rebuilders.add(CANCELLED_KIND, rsvp.rebuild_notice)
+    rebuilders.add(MOVED_KIND, rsvp.rebuild_notice)
+    rebuilders.add(CODE_KIND, host.checkins.rebuild_code)
+    rebuilders.add(TELLGOING_KIND, host.tell.rebuild)
+    rebuilders.add(NOTICE_KIND, DecisionNotices(store).rebuild)
     services = Services(
         store=store,
         announcer=announcements.announcer,
@@ -77,6 +90,7 @@ def assemble(
         organisers=organisers,
         public_url=settings.public_url,
         host=host,
+        rebuilders=rebuilders,
     )
     registry = build_registry(services)
     # Private chats are remembered first; then a /propose or /host conversation takes its answers.

@@ -23,6 +23,7 @@ from bot.chat.notify import Notifier
 from bot.chat.organisers import Organisers
 from bot.edits.writer import CalendarWriter
 from bot.proposals.commands import ProposalCommands
+from bot.resend import Rebuilders
 from bot.rsvp.checkin import SCAN_PREFIX
 from bot.rsvp.commands import GOING_LINK, RsvpCommands, named_card, next_card
 from bot.rsvp.host import Host
@@ -52,6 +53,7 @@ class Services:
     organisers: Callable[[Calendar], Organisers]
     public_url: str | None = None  # where the HTTP feeds are reachable
     host: Host | None = None  # full names for hosts, check-in at the door, /tellgoing (bot/rsvp/host.py)
+    rebuilders: Rebuilders | None = None  # /resend of private messages, by their owners (bot/resend.py)
 
 
 def build_registry(services: Services) -> CommandRegistry:
@@ -63,6 +65,7 @@ def build_registry(services: Services) -> CommandRegistry:
         organisers=services.organisers,
         configured_chats=services.configured_chats,
         cfp_progress=services.proposals.cfp_progress,
+        rebuilders=services.rebuilders,
     )
     rsvp = RsvpCommands(services.rsvp, services.organisers)
     commands = (
@@ -143,7 +146,7 @@ def _announcement_commands(announce: AnnouncementCommands) -> tuple[Command, ...
             usage="<text>",
             organisers_only=True,
         ),
-        Command("resend", "Resend an announcement in doubt", announce.resend, usage="<key>", organisers_only=True),
+        Command("resend", "Resend a message in doubt", announce.resend, usage="<key>", organisers_only=True),
     )
 
 

@@ -3,6 +3,10 @@
 
 /cfp is one command with two forms: without text anyone gets the call for speakers and venues;
 with text an organiser broadcasts it to every announcement chat.
+
+/resend takes any key the bot writes in the delivery ledger: an announcement is rebuilt by the
+announcement rules (`Announcer.find`), a private message (a move notice, a check-in code...) by
+the component that owns it, through the registry of rebuilders (bot/resend.py).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from bot.announce.delivery import targets
+from bot.announce.rules import Kind
 from bot.announce.scheduler import Announcer
 from bot.calendar.calendar import Calendar
 from bot.chat import views
@@ -20,8 +25,9 @@ from bot.chat.commands import Answer, Request, UsageError
 from bot.chat.messages import ChatRef
 from bot.chat.organisers import Organisers, may_manage_subscription
 from bot.chat.reply import Block, BulletList, Code, Heading, Reply, Text, inlines, text_reply
+from bot.resend import CannotRebuild, Rebuilders, cannot_reply, send_again
 from bot.store.kinds import LedgerState, StoreUnavailable
-from bot.wording import plural
+from bot.wording import clip, plural
 
 if TYPE_CHECKING:
     from bot.store.store import Store
@@ -29,6 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_BROADCAST = 3500  # leaves room for the heading and topics under Telegram's 4096
+ANNOUNCEMENT_KINDS = frozenset(kind.value for kind in Kind)  # a key's first part: `reminder:...`
 
 
 class AnnouncementCommands:
@@ -40,8 +47,10 @@ class AnnouncementCommands:
         organisers: Callable[[Calendar], Organisers],
         configured_chats: Callable[[], Sequence[str]],
         cfp_progress: Callable[[Calendar], Awaitable[views.CfpProgress]] | None = None,  # bot/proposals
+        rebuilders: Rebuilders | None = None,  # private messages' owners, for /resend (bot/resend.py)
     ) -> None:
         self.cfp_progress = cfp_progress
+        self.rebuilders = rebuilders or Rebuilders()
         self.store = store
         self.announcer = announcer
         self._organisers = organisers
@@ -130,16 +139,35 @@ class AnnouncementCommands:
         sender = req.message.sender
         if sender not in self.organisers(req):
             log.warning("refused /resend from %s in %s", sender.key, req.message.chat.key)
-            return text_reply("Sorry, only the community's organisers can resend announcements.")
+            return text_reply("Sorry, only the community's organisers can resend messages.")
         key = req.arg_text.strip()
         if not key:
             raise UsageError(
-                "Which announcement? For example: /resend reminder:2027-01-19-fast-packets:r1:2027-01-19T17:00Z"
+                "Which message? For example: /resend reminder:2027-01-19-fast-packets:r1:2027-01-19T17:00Z"
+            )
+        kind = key.partition(":")[0]
+        rebuild = None if kind in ANNOUNCEMENT_KINDS else self.rebuilders.find(key)
+        if kind not in ANNOUNCEMENT_KINDS and rebuild is None:
+            kinds = ", ".join(f"{k}:" for k in sorted((*ANNOUNCEMENT_KINDS, *self.rebuilders.kinds)))
+            return text_reply(
+                f"I don't know what “{clip(key)}” is, so nothing was sent. Copy the whole key from the message "
+                f"that says it may not have arrived; the keys I can resend start with {kinds}"
             )
         rows = await asyncio.to_thread(self.store.ledger_rows, key[:300])
         doubtful = [r.chat_key for r in rows if r.state is LedgerState.UNCERTAIN]
         if not doubtful:
-            return text_reply(f"Nothing of {key[:300]} is in doubt: every chat got it, or it was never sent.")
+            return text_reply(
+                f"Nothing of {key[:300]} is in doubt: it reached every chat or person it was for, or it was never sent."
+            )
+        if rebuild is not None:  # a private message: its owner rebuilds it, for each person in doubt
+            rebuilt = await rebuild(key, doubtful, req.calendar, req.now)
+            if isinstance(rebuilt, CannotRebuild):
+                log.info("/resend %s by %s: cannot rebuild: %s", key, sender.key, rebuilt.why)
+                return cannot_reply(key, rebuilt)
+            delivery = self.announcer.delivery
+            resent = await send_again(self.store, lambda: delivery.senders, delivery.owner, key, doubtful, rebuilt)
+            log.info("/resend %s by %s to %s", key, sender.key, ", ".join(resent.results) or "nobody")
+            return resent.answer()
         announcement = await asyncio.to_thread(self.announcer.find, key)
         if announcement is None:
             return text_reply(f"I cannot rebuild {key}: the calendar no longer has it (was the meetup moved?).")

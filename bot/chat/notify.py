@@ -37,6 +37,7 @@ class Notice:
     chat: ChatRef
     receipt: SendReceipt | None = None
     error: str | None = None
+    maybe_delivered: bool = False  # the error came after the request left: it may have been posted
 
     @property
     def ok(self) -> bool:
@@ -87,7 +88,7 @@ class Notifier:
             return Notice(chat, await sender.send(chat, reply))
         except SendError as exc:
             log.warning("notifying %s failed: %s", chat.key, exc)
-            return Notice(chat, error=str(exc))
+            return Notice(chat, error=str(exc), maybe_delivered=exc.maybe_delivered)
 
     async def remember(self, message: IncomingMessage) -> None:
         """Note a private chat with a person (once per process per chat)."""

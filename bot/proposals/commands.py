@@ -10,7 +10,9 @@ Deciding is the store's: accept, decline and withdraw are each one conditional u
 new -> accepting edits the calendar; the others are told what really happened. A process killed
 between that decision and the edit leaves `accepting` behind: `reconcile` at the next start
 settles it from the calendar file (the talk or venue is there: accepted; not: back to waiting).
-The proposer is told the outcome once, through the delivery ledger (`proposal-decided:<number>`).
+The proposer is told the outcome once, through the delivery ledger (`proposal-decided:<number>`);
+a notice that may or may not have arrived (the platform did not answer) is in doubt, and an
+organiser's `/resend proposal-decided:<number>` sends it again (bot/proposals/notices.py).
 """
 
 from __future__ import annotations
@@ -394,7 +396,11 @@ class ProposalCommands:
         told = await self._tell_proposer(proposal, event, req.calendar)
         who = req.message.sender.display_name or req.message.sender.key
         reply = views.decided(proposal, who, event, what)
-        if told is not None and not told.ok:
+        if told is not None and told.maybe_delivered:
+            key = notice_key(proposal.number)
+            doubt = f"The proposer may or may not have got my message ({told.error}). If not: /resend {key}"
+            reply = Reply((*reply.blocks, paragraph(doubt)))
+        elif told is not None and not told.ok:
             reply = Reply((*reply.blocks, paragraph(f"I could not tell the proposer ({told.error}).")))
         now = self.source.current.get(event.id) if event is not None and proposal.status is Status.ACCEPTED else None
         if now is not None and now.status is EventStatus.PLANNED and not now.needs:  # speakers and venue: all there
@@ -415,6 +421,8 @@ class ProposalCommands:
         _test_kill_point("told")
         if told.receipt is not None:
             await asyncio.to_thread(self.store.mark_sent, key, who, self.owner, told.receipt.message_ids)
+        elif told.maybe_delivered:  # at most once: never resent by itself, an organiser may (/resend)
+            await asyncio.to_thread(self.store.mark_uncertain, key, who, self.owner, f"maybe posted: {told.error}")
         else:
             await asyncio.to_thread(self.store.mark_failed, key, who, self.owner, told.error or "not sent")
         return told

@@ -41,9 +41,12 @@ TRANSITIONS: frozenset[tuple[Status, Status]] = frozenset(
 )
 
 
+NOTICE_KIND = "proposal-decided"  # the delivery ledger's key kind of the proposer's notice
+
+
 def notice_key(number: int) -> str:
     """The delivery ledger's key of the proposer's notice of the decision (one per submission)."""
-    return f"proposal-decided:{number}"
+    return f"{NOTICE_KIND}:{number}"
 
 
 # Limits from the issue: what one person may send.

@@ -10,7 +10,9 @@ and checks in by name a walk-in who never said going. Tokens are 128 random bits
 
 The code goes out once (the delivery ledger, `checkin-code:<meetup>`): when a person gets a seat
 within CODE_AHEAD of the meetup, or, for those who had one earlier, by the periodic job once the
-meetup is that close. `/checkin` with nothing after it gives a person their own code again.
+meetup is that close. `/checkin` with nothing after it gives a person their own code again, and an
+organiser's `/resend checkin-code:<meetup>` sends it again to those whose code is in doubt
+(`rebuild_code`, registered by bot/assembly.py: bot/resend.py).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from bot.chat.commands import Answer, Request
 from bot.chat.organisers import Organisers
 from bot.chat.reply import Attachment, Code, Heading, Reply, paragraph, text_reply
 from bot.chat.views import hhmm
+from bot.resend import CannotRebuild, Rebuilt
 from bot.rsvp.model import Attendee, Person, RsvpState
 from bot.rsvp.private import Sent, send_once
 from bot.rsvp.service import RsvpService
@@ -40,6 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CODE_AHEAD = timedelta(days=2)  # codes go out this long before the meetup starts
+CODE_KIND = "checkin-code"  # the delivery ledger's key kind: `checkin-code:<meetup>`, the person as "chat"
 SCAN_PREFIX = "in-"  # `/start in-<token>`: the deep link's payload
 
 
@@ -97,10 +101,33 @@ class CheckIns:
             return Sent.ALREADY  # too early: the periodic job sends it when the meetup is close
         token = await asyncio.to_thread(self.store.guests.code, event.id, person.key)
         reply = self.code_reply(event, community, token)
-        sent = await send_once(self.store, self.senders, self.service.owner, f"checkin-code:{event.id}", person, reply)
+        sent = await send_once(self.store, self.senders, self.service.owner, code_key(event), person, reply)
         if sent is Sent.SENT:
             log.info("check-in code for %s sent to %s", event.id, person.key)
         return sent
+
+    async def rebuild_code(
+        self, key: str, people: Sequence[str], calendar: Calendar, now: datetime
+    ) -> Rebuilt | CannotRebuild:
+        """/resend of a code in doubt (bot/resend.py): each person's own code again (the same
+        token), for those of `people` who still have a seat at a meetup still to come."""
+        event_id = key.partition(":")[2]
+        event = calendar.get(event_id)
+        if event is None:
+            return CannotRebuild(
+                f"the meetup {event_id} is no longer in the calendar.", "Nobody needs a check-in code for it now."
+            )
+        if event.is_cancelled or now >= event.end:
+            state = "cancelled" if event.is_cancelled else "over"
+            return CannotRebuild(f"{event.title} is {state}.", "Nobody needs a check-in code for it now.")
+        seated = {a.person.key for a in await self.service.attendees(event) if a.state is RsvpState.GOING}
+        messages: dict[str, Reply] = {}
+        for who in people:
+            if who in seated:
+                token = await asyncio.to_thread(self.store.guests.code, event.id, who)
+                messages[who] = self.code_reply(event, calendar.community, token)
+        skipped = {who: "they have no seat any more" for who in people if who not in seated}
+        return Rebuilt(messages, skipped)
 
     async def send_due_codes(self, calendar: Calendar, now: datetime) -> int:
         """The periodic job: codes for everyone with a seat at a meetup starting soon."""
@@ -223,6 +250,10 @@ class CheckIns:
         return text_reply(f"✅ {shown} is in{note} — {tally}.")
 
 
+def code_key(event: Event) -> str:
+    return f"{CODE_KIND}:{event.id}"
+
+
 def _at(moment: datetime, community: Community) -> str:
     """ "at 19:02": the community's local time."""
     return f"at {hhmm(moment.astimezone(community.timezone))}"
@@ -256,4 +287,4 @@ def _matches(
     return [(k, s) for k, s, names in candidates if any(wanted in norm(n) for n in names)]
 
 
-__all__ = ["CODE_AHEAD", "SCAN_PREFIX", "CheckIns", "StartLinks"]
+__all__ = ["CODE_AHEAD", "CODE_KIND", "SCAN_PREFIX", "CheckIns", "StartLinks", "code_key"]

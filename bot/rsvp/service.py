@@ -8,7 +8,8 @@ delivery ledger's claim (`rsvp-cancelled:<meetup id>`, the person as the "chat")
 it, across restarts and processes. A move of the start (date or time), seen as a served calendar
 replacing another (a `/move`, a hand edit, a pull), is told once per person per new start
 (`rsvp-moved:<meetup id>:<new start, UTC>`): a second move tells again, a restart or a second
-process seeing the same move does not.
+process seeing the same move does not. An organiser's `/resend` of either key in doubt is rebuilt
+here too (`rebuild_notice`, registered by bot/assembly.py: bot/resend.py), from the calendar served.
 
 A move up is told later, in the background, so the person may have answered again meanwhile
 (a quick /going then /notgoing). Their answers and that message take one lock per person: the
@@ -36,6 +37,7 @@ from bot.chat.messages import UserRef
 from bot.chat.notify import Notice
 from bot.chat.reply import Reply
 from bot.clock import Clock, system_clock
+from bot.resend import CannotRebuild, Rebuilt
 from bot.rsvp import views
 from bot.rsvp.model import Attendee, Change, Counts, Person, RsvpState, is_open
 from bot.rsvp.private import Sent, send_once
@@ -47,6 +49,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PERIOD = 600.0  # seconds between runs of the periodic jobs (a check-in code is due a day ahead)
+# The delivery ledger's key kinds of the notices below (the person is the ledger's "chat").
+CANCELLED_KIND, MOVED_KIND = "rsvp-cancelled", "rsvp-moved"
 
 __all__ = ["PrivateMessages", "RsvpService", "is_open", "person_of", "user_of"]
 
@@ -58,6 +62,15 @@ class PrivateMessages(Protocol):
     senders: Callable[[], Mapping[str, Sender]]
 
     async def to_user(self, user: UserRef, reply: Reply) -> Notice: ...
+
+
+def cancelled_key(event: Event) -> str:
+    return f"{CANCELLED_KIND}:{event.id}"
+
+
+def moved_key(event: Event) -> str:
+    """One key per new start: a second move is a new message, the same move seen again is not."""
+    return f"{MOVED_KIND}:{event.id}:{event.start.astimezone(UTC).isoformat()}"
 
 
 def person_of(user: UserRef) -> Person:
@@ -212,7 +225,7 @@ class RsvpService:
         for event in calendar.upcoming(now):
             if event.is_cancelled:
                 reply = views.cancelled(event, calendar.community)
-                told += await self._tell_once(event, f"rsvp-cancelled:{event.id}", reply, "cancellation")
+                told += await self._tell_once(event, cancelled_key(event), reply, "cancellation")
         return told
 
     async def tell_moved(self, old: Calendar, calendar: Calendar, now: datetime) -> int:
@@ -223,8 +236,8 @@ class RsvpService:
             before = old.get(event.id)
             if event.is_cancelled or before is None or before.start == event.start:
                 continue
-            key = f"rsvp-moved:{event.id}:{event.start.astimezone(UTC).isoformat()}"
-            told += await self._tell_once(event, key, views.moved(event, before.start, calendar.community), "move")
+            reply = views.moved(event, before.start, calendar.community)
+            told += await self._tell_once(event, moved_key(event), reply, "move")
         return told
 
     async def _tell_once(self, event: Event, key: str, reply: Reply, what: str) -> int:
@@ -251,6 +264,51 @@ class RsvpService:
                     sent,
                 )
         return told
+
+    async def rebuild_notice(
+        self, key: str, people: Sequence[str], calendar: Calendar, now: datetime
+    ) -> Rebuilt | CannotRebuild:
+        """/resend of a cancellation or move notice in doubt (bot/resend.py): the notice again, as
+        the calendar served has it, for those of `people` still going or waiting; nothing when the
+        meetup is gone, over, or no longer as the notice said."""
+        kind, _, rest = key.partition(":")
+        event_id = rest.partition(":")[0]
+        event = calendar.get(event_id)
+        if event is None:
+            return CannotRebuild(
+                f"the meetup {event_id} is no longer in the calendar.", "There is nothing to tell them about it now."
+            )
+        community = calendar.community
+        if now >= event.end:
+            return CannotRebuild(f"{event.title} is over.", "There is nothing to tell them about it now.")
+        if kind == CANCELLED_KIND:
+            if not event.is_cancelled:
+                return CannotRebuild(
+                    f"{event.title} is not cancelled in the calendar any more, so that notice would be wrong now.",
+                    f"To tell everyone going that it is on after all: /tellgoing {event.id} <text>.",
+                )
+            reply = views.cancelled(event, community)
+        elif event.is_cancelled:
+            return CannotRebuild(
+                f"{event.title} has been cancelled since.",
+                f"Everyone who said yes is told that instead ({cancelled_key(event)}).",
+            )
+        elif moved_key(event) != key:
+            return CannotRebuild(
+                f"{event.title} has moved again since: it is now on {views.when(event, community)}, so that notice is "
+                "out of date.",
+                f"Everyone still coming is told of the new time under {moved_key(event)}; if that one is in doubt "
+                f"too: /resend {moved_key(event)}",
+            )
+        else:
+            # The start it moved from is in no store (only the calendar it replaced had it).
+            reply = views.moved(event, None, community)
+        # Told were those going or waiting (`_tell_once`); who has since said no needs it no more.
+        coming = {a.person.key for a in await self.attendees(event) if a.state is not RsvpState.NOT_GOING}
+        return Rebuilt(
+            {who: reply for who in people if who in coming},
+            {who: "they have since said they can't come" for who in people if who not in coming},
+        )
 
     def calendar_changed(self, calendar: Calendar, old: Calendar | None = None) -> None:
         """A new calendar is served (a CalendarSource listener, given the one it replaces): a

@@ -5,7 +5,9 @@ each person going (with `--waitlist`, to the waitlist too), each through the del
 `tellgoing:<meetup>:<n>` with the person as the "chat": once each, never twice. A fan-out that a
 restart cut short is finished by the periodic job at the next start, and the organisers are told
 its outcome. The organiser is answered with how many it reached, who could not be reached (never
-started a private chat with the bot, or blocked it), and who may or may not have got it.
+started a private chat with the bot, or blocked it), and who may or may not have got it, with the
+`/resend` that sends it to those again once they checked (`rebuild`, registered by bot/assembly.py:
+bot/resend.py; the text is the one recorded).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from bot.chat.commands import Answer, Request, UsageError
 from bot.chat.notify import Notifier
 from bot.chat.organisers import Organisers
 from bot.chat.reply import Heading, Reply, paragraph, text_reply
+from bot.resend import CannotRebuild, Rebuilt
 from bot.rsvp.model import Person, RsvpState
 from bot.rsvp.private import Sent, send_once
 from bot.rsvp.service import RsvpService
@@ -41,6 +44,7 @@ MAX_TEXT = 3500  # under Telegram's 4096 with the heading
 WAITLIST_FLAG = "--waitlist"
 MAX_IN_FLIGHT = 4  # private sends at once; the Telegram adapter paces them under its limits
 SHOW_NAMES = 20  # names listed in the answer; more are counted
+KIND = "tellgoing"  # the delivery ledger's key kind (ToldGoing.key, bot/store/guests.py)
 
 
 @dataclass
@@ -158,6 +162,35 @@ class TellGoing:
             self._running.difference_update(t.key for t in mine)
         return finished
 
+    async def rebuild(
+        self, key: str, people: Sequence[str], calendar: Calendar, now: datetime
+    ) -> Rebuilt | CannotRebuild:
+        """/resend of a text in doubt (bot/resend.py): the recorded text again, for those of
+        `people` it is still for (going, or waiting when it was sent to the waitlist too)."""
+        event_id, _, number = key.removeprefix(f"{KIND}:").rpartition(":")
+        told = (
+            await asyncio.to_thread(self.store.guests.find_told, event_id, int(number))
+            if number.isascii() and number.isdigit()
+            else None
+        )
+        event = calendar.get(event_id)
+        if told is None:
+            return CannotRebuild(
+                "its text is no longer stored: the organiser who wrote it asked me to forget what they sent (/forget).",
+                f"If they still need it, send it again: /tellgoing {event_id or '<meetup>'} <text> "
+                "(a new message, to everyone going).",
+            )
+        if event is None or now >= event.end:
+            gone = f"the meetup {event_id} is no longer in the calendar" if event is None else f"{event.title} is over"
+            return CannotRebuild(f"{gone}.", "There is nothing to tell them about it now.")
+        wanted = (RsvpState.GOING, RsvpState.WAITLIST) if told.waitlist else (RsvpState.GOING,)
+        still = {a.person.key for a in await self.service.attendees(event) if a.state in wanted}
+        reply = message(told, event, calendar.community)
+        gone = "they are no longer going or waiting" if told.waitlist else "they are no longer going"
+        return Rebuilt(
+            {who: reply for who in people if who in still}, {who: gone for who in people if who not in still}
+        )
+
 
 def message(told: ToldGoing, event: Event, community: Community) -> Reply:
     return Reply(
@@ -184,7 +217,10 @@ def answer(told: ToldGoing, event: Event, community: Community, reach: Reach, *,
             f"{_names(reach.unreachable)}."
         )
     if reach.uncertain:
-        lines.append(f"In doubt, not resent (may or may not have got it): {_names(reach.uncertain)}.")
+        lines.append(
+            f"In doubt, not resent (may or may not have got it): {_names(reach.uncertain)}. "
+            f"If they did not get it: /resend {told.key}"
+        )
     if not reached and not reach.unreachable and not reach.uncertain:
         lines = [f"Nobody is going to {event.title} ({when(event, community)}) yet, so nobody was told."]
     return text_reply(*lines)

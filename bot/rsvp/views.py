@@ -182,14 +182,16 @@ def cancelled(event: Event, community: Community) -> Reply:
     )
 
 
-def moved(event: Event, was: datetime, community: Community) -> Reply:
+def moved(event: Event, was: datetime | None, community: Community) -> Reply:
+    """The move notice; `was` None when the old start is not known any more (an organiser's /resend)."""
     tz = community.timezone
+    before = f" (it was {views.short_time(was, tz)})" if was is not None else ""
     return Reply(
         (
             Heading(f"📅 Moved: {event.title}"),
             paragraph(
-                f"The meetup you said you would come to is now on {views.short_time(event.start, tz)} "
-                f"(it was {views.short_time(was, tz)}). Can't make it now? /notgoing {event.id} frees your place."
+                f"The meetup you said you would come to is now on {views.short_time(event.start, tz)}{before}. "
+                f"Can't make it now? /notgoing {event.id} frees your place."
             ),
         )
     )

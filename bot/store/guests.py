@@ -224,6 +224,14 @@ class GuestStore:
                 continue
         raise RuntimeError(f"could not number a /tellgoing text for {event_id}")
 
+    def find_told(self, event_id: str, number: int) -> ToldGoing | None:
+        """One recorded text (for /resend); None when it is gone (its author's /forget)."""
+        with self.store.engine.connect() as conn:
+            row = conn.execute(
+                select(self.told).where(self.told.c.event_id == event_id, self.told.c.number == number)
+            ).first()
+        return _told(row) if row is not None else None
+
     def unfinished_told(self) -> list[ToldGoing]:
         with self.store.engine.connect() as conn:
             rows = conn.execute(
