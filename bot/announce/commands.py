@@ -131,7 +131,9 @@ class AnnouncementCommands:
                 "Please try again once the database is writable."
             )
         log.info("/%s broadcast by %s to %s", req.command, sender.key, plural(len(chats), "chat"))
-        self.announcer.spawn_run(announcement)
+        # To the chats just counted in the answer: a chat unsubscribing a moment later (its next
+        # message, handled while this fans out) still gets what was announced before it left.
+        self.announcer.spawn_run(announcement, chats)
         return text_reply(f"📣 Sending it to {plural(len(chats), 'chat')}.")
 
     async def resend(self, req: Request) -> Answer:

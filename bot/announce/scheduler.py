@@ -252,9 +252,10 @@ class Announcer:
         announcement = await self.record_broadcast(text, style, author)
         return announcement, await self.run(announcement)
 
-    def spawn_run(self, announcement: Announcement) -> asyncio.Task[Any]:
-        """Run an announcement in the background (a command answers at once); `settle` awaits it."""
-        task = asyncio.get_running_loop().create_task(self.run(announcement), name=announcement.key)
+    def spawn_run(self, announcement: Announcement, chats: Sequence[ChatRef] | None = None) -> asyncio.Task[Any]:
+        """Run an announcement in the background (a command answers at once); `settle` awaits it.
+        `chats`: the targets as they were when it was announced (default: as they are when it runs)."""
+        task = asyncio.get_running_loop().create_task(self.run(announcement, chats), name=announcement.key)
         self._tasks.add(task)
         task.add_done_callback(self._broadcast_done)
         return task

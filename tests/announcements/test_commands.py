@@ -146,6 +146,22 @@ async def test_unsubscribe_removes_a_configured_chat_and_subscriptions_says_so(h
     assert "This chat gets the announcements" in await h.say("/subscriptions", UserRef("telegram", "7"))
 
 
+async def test_a_broadcast_reaches_the_chats_it_said_even_if_one_unsubscribes_right_after(
+    h: Harness, sqlite_store: Store
+) -> None:
+    organiser = UserRef("telegram", "42")
+    message = IncomingMessage(
+        chat=PRIVATE, sender=organiser, text="/announce Doors open at 18:30", received_at=h.clock()
+    )
+    [reply] = await h.bot.handle(message)
+    assert "Sending it to 2 chats" in reply.plain_text()
+    # The group leaves before the fan-out has begun (the next message, or another process): what
+    # was announced to it before it left still goes there, as the answer said.
+    sqlite_store.unsubscribe(ChatRef("telegram", "-1001"))
+    await h.announcer.settle()
+    assert sorted(chat for chat, _ in h.posted()) == ["slack:C1", "telegram:-1001"]
+
+
 async def test_announce_needs_text(h: Harness) -> None:
     assert "Usage: /announce <text>" in await h.say("/announce", UserRef("telegram", "42"))
 
