@@ -125,7 +125,13 @@ def _calendar_commands(
         Command("speaker", "A speaker's bio and talks", handlers.speaker, usage="<name>"),
         Command("venue", "Where the next meetup is", handlers.venue),
         # Everyone: the call for speakers and venues; organisers: `/cfp <text>` broadcasts it.
-        Command("cfp", "The call for speakers and venues", announce.cfp),
+        Command(
+            "cfp",
+            "The call for speakers and venues",
+            announce.cfp,
+            organiser_usage="<text>",
+            organiser_help="Broadcast a call for speakers to every announcement chat",
+        ),
         Command("about", "About this community", handlers.about),
         Command("whoami", "Your id, as the organisers' list takes it", handlers.whoami),
         Command(

@@ -49,6 +49,10 @@ class Command:
     aliases: tuple[str, ...] = ()
     hidden: bool = False  # works, but not listed (e.g. /start)
     organisers_only: bool = False  # listed only to organisers; the handler still checks
+    # A form of the command only organisers use (`/cfp <text>` broadcasts the call): its usage
+    # and what it does, listed in their section of /help.
+    organiser_usage: str = ""
+    organiser_help: str = ""
     # The handler reads `sender.is_chat_admin`: adapters look it up for these commands only,
     # since it can cost a platform API call.
     needs_admin: bool = False

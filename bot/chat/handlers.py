@@ -178,8 +178,14 @@ def help_reply(registry: CommandRegistry, *, organiser: bool = False) -> Reply:
     everyone = [c for c in registry.listed() if not c.organisers_only]
     blocks: list[Block] = [Heading("What I can do"), BulletList(tuple(_help_line(c) for c in everyone))]
     if organiser:
-        theirs = [c for c in registry.listed(include_organiser=True) if c.organisers_only]
-        blocks += [Heading("For organisers"), BulletList(tuple(_help_line(c) for c in theirs))]
+        listed = registry.listed(include_organiser=True)
+        theirs = [_help_line(c) for c in listed if c.organisers_only]
+        theirs += [
+            (Code(f"/{c.name} {c.organiser_usage}"), Text(f" — {c.organiser_help}"))
+            for c in listed
+            if c.organiser_usage
+        ]
+        blocks += [Heading("For organisers"), BulletList(tuple(theirs))]
     return Reply(tuple(blocks))
 
 

@@ -33,7 +33,6 @@ events:
   - id: b
     title: B
     strat: 2027-02-12 19:00
-    start: 2027-02-12 19:00
     talks:
       - {title: T, speakers: [liran]}
 """
@@ -106,7 +105,7 @@ def test_the_readme_check_example_is_what_the_tool_prints(
     captured = capsys.readouterr()
     printed = captured.out.splitlines() + captured.err.splitlines()
     example = readme_check_example()
-    assert len(example) == len(printed) == 3
+    assert len(example) == len(printed) == 4
     for want in example:  # line numbers differ: the README's file is a longer one
         pattern = re.escape(re.sub(r"^broken\.yaml:\d+:", "broken.yaml:LINE:", want)).replace("LINE", r"\d+")
         assert any(re.fullmatch(pattern, line) for line in printed), f"{want!r} not in {printed}"

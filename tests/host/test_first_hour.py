@@ -30,10 +30,12 @@ async def test_whoami_and_the_organisers_section_of_help(events: Path, chat: Cha
     assert "Your id here: console:local" in said
     ours = said[said.index("For organisers") :]
     assert "/tellgoing" in ours and "/attendees" in ours and "/accept" in ours
+    assert "/cfp <text> — Broadcast a call for speakers" in ours  # the organisers' form of an everyone command
     assert "/next" not in ours  # everyone's commands are in the first section only
 
     member = await chat.say("/help", person(1), GROUP)
     assert "For organisers" not in member and "/attendees" not in member and "/tellgoing" not in member
+    assert "/cfp <text>" not in member
     assert "Your id here: telegram:1001 (Person 1)" in await chat.say("/whoami", person(1), GROUP)
     organiser = await chat.say("/help", ORGANISER, ChatRef("telegram", "42", is_private=True))
     assert "For organisers" in organiser
