@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PERIOD = 600.0  # seconds between runs of the periodic jobs (a check-in code is due a day ahead)
+PERIOD = 600.0  # seconds between runs of the periodic jobs (check-in codes are due days ahead: CODE_AHEAD)
 # The delivery ledger's key kinds of the notices below (the person is the ledger's "chat").
 CANCELLED_KIND, MOVED_KIND = "rsvp-cancelled", "rsvp-moved"
 
