@@ -104,6 +104,8 @@ class CheckIns:
         sent = await send_once(self.store, self.senders, self.service.owner, code_key(event), person, reply)
         if sent is Sent.SENT:
             log.info("check-in code for %s sent to %s", event.id, person.key)
+        elif sent is Sent.UNCERTAIN:
+            await self.service.report_in_doubt(code_key(event), [person], f"the check-in code for {event.title}")
         return sent
 
     async def rebuild_code(

@@ -35,7 +35,7 @@ from bot.calendar.calendar import Calendar
 from bot.calendar.model import Community, Event
 from bot.chat.messages import UserRef
 from bot.chat.notify import Notice
-from bot.chat.reply import Reply
+from bot.chat.reply import Code, Reply, paragraph
 from bot.clock import Clock, system_clock
 from bot.resend import CannotRebuild, Rebuilt
 from bot.rsvp import views
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PERIOD = 600.0  # seconds between runs of the periodic jobs (check-in codes are due days ahead: CODE_AHEAD)
+SHOW_IN_DOUBT = 10  # people named in a notice of messages in doubt; more are counted
 # The delivery ledger's key kinds of the notices below (the person is the ledger's "chat").
 CANCELLED_KIND, MOVED_KIND = "rsvp-cancelled", "rsvp-moved"
 
@@ -62,6 +63,8 @@ class PrivateMessages(Protocol):
     senders: Callable[[], Mapping[str, Sender]]
 
     async def to_user(self, user: UserRef, reply: Reply) -> Notice: ...
+
+    async def to_organisers(self, calendar: Calendar, reply: Reply) -> list[Notice]: ...
 
 
 def cancelled_key(event: Event) -> str:
@@ -248,22 +251,41 @@ class RsvpService:
         if notifier is None:
             log.warning("rsvp: no notifier yet; could not send the %s message for %s", what, event.id)
             return 0
-        told = 0
+        told, in_doubt = 0, []
         for attendee in await self.attendees(event):
             if attendee.state is RsvpState.NOT_GOING:
                 continue
             sent = await send_once(self.store, notifier.senders, self.owner, key, attendee.person, reply)
             if sent is Sent.SENT:
                 told += 1
-            elif sent in (Sent.UNREACHABLE, Sent.UNCERTAIN):
-                log.info(
-                    "rsvp: the %s message for %s did not surely reach %s (%s)",
-                    what,
-                    event.id,
-                    attendee.person.key,
-                    sent,
-                )
+            elif sent is Sent.UNCERTAIN:
+                in_doubt.append(attendee.person)
+            elif sent is Sent.UNREACHABLE:
+                log.info("rsvp: the %s message for %s did not reach %s", what, event.id, attendee.person.key)
+        if in_doubt:
+            await self.report_in_doubt(key, in_doubt, f"the {what} notice of {event.title}")
         return told
+
+    async def report_in_doubt(self, key: str, people: Sequence[Person], what: str) -> None:
+        """Tell the organisers that a private message may not have reached these people (the
+        platform did not answer in time: it may have been posted), and how to send it again once
+        they checked; nothing sends it again by itself."""
+        shown = ", ".join(p.name or p.key for p in people[:SHOW_IN_DOUBT])
+        more = f" and {len(people) - SHOW_IN_DOUBT} more" if len(people) > SHOW_IN_DOUBT else ""
+        log.warning("%s may not have reached %s", key, ", ".join(p.key for p in people))
+        notifier, calendar = self.notifier, self.calendar() if self.calendar is not None else None
+        if notifier is None or calendar is None:
+            return
+        reply = Reply(
+            (
+                paragraph(f"⚠️ {what[:1].upper()}{what[1:]} may or may not have reached {shown}{more}."),
+                paragraph("If they did not get it: ", Code(f"/resend {key}")),
+            )
+        )
+        try:
+            await notifier.to_organisers(calendar, reply)
+        except Exception:  # telling is best effort: the log has it
+            log.exception("telling the organisers about %s in doubt failed", key)
 
     async def rebuild_notice(
         self, key: str, people: Sequence[str], calendar: Calendar, now: datetime

@@ -242,11 +242,16 @@ async def test_a_check_in_code_in_doubt_is_resent_once_to_that_person_only(tmp_p
     day_before = datetime(2027, 1, 18, 8, 0, tzinfo=NOW.tzinfo)  # within two days: codes go out
     async with assembled(CalendarSource(calendar(ORGANISERS)), tmp_path, day_before) as chat:
         doubtful, sure = person(2), person(1)
+        await chat.say("/help", ORGANISER, ChatRef("telegram", "42", is_private=True))  # where to tell her
         chat.sender.script = times_out(chat, doubtful)
         for who in (sure, doubtful):
             await chat.say("/going tiny", who)
         await chat.rsvp.drain()
         assert states(chat, key) == {sure.key: LedgerState.SENT, doubtful.key: LedgerState.UNCERTAIN}
+        # The organisers are told, with what to type once they checked.
+        [doubt] = [t for t in chat.private(ORGANISER) if "may or may not have reached" in t]
+        assert "The check-in code for Tiny Meetup may or may not have reached Person 2." in doubt
+        assert f"/resend {key}" in doubt
 
         def codes(user: UserRef) -> list[str]:
             return [t for t in chat.private(user) if "Your check-in code for Tiny Meetup" in t]

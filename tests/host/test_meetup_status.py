@@ -197,13 +197,14 @@ async def test_a_move_notice_is_retried_after_a_passing_error_and_never_resent_w
     from bot.announce.outbound import SendError
     from bot.chat.messages import ChatRef
     from tests.rsvp.conftest import CALENDAR as RSVP
-    from tests.rsvp.conftest import assembled, calendar, person
+    from tests.rsvp.conftest import ORGANISER, assembled, calendar, person
 
     moved = calendar(RSVP.replace("start: 2027-01-19 19:00, capacity: 2", "start: 2027-01-20 19:30, capacity: 2"))
     again = calendar(RSVP.replace("start: 2027-01-19 19:00, capacity: 2", "start: 2027-01-21 19:30, capacity: 2"))
     async with assembled(CalendarSource(calendar()), tmp_path) as chat:
         for n in (1, 2, 3):
             await chat.say("/going tiny", person(n))
+        await chat.say("/help", ORGANISER, ChatRef("telegram", "42", is_private=True))  # where to tell her
         flaky, timed_out = (f"telegram:{person(n).user_id}" for n in (1, 2))
         before = dict(chat.sender.attempts)
 
@@ -220,6 +221,9 @@ async def test_a_move_notice_is_retried_after_a_passing_error_and_never_resent_w
         await chat.rsvp.drain()
         assert len([t for t in chat.private(person(1)) if "📅 Moved" in t]) == 1  # retried, then told once
         assert chat.private(person(2)) == []  # may have been posted: never sent again by itself
+        [doubt] = [t for t in chat.private(ORGANISER) if "may or may not have reached" in t]
+        assert "The move notice of Tiny Meetup may or may not have reached Person 2." in doubt
+        assert "/resend rsvp-moved:tiny:2027-01-20T17:30:00+00:00" in doubt  # what to type once she checked
         assert len([t for t in chat.private(person(3)) if "📅 Moved" in t]) == 1
         chat.rsvp.start(moved)  # a restart's check sees the same move: nobody is told twice
         await chat.rsvp.drain()
